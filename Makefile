@@ -1,0 +1,30 @@
+# reweigh: build, test, demo. Needs Go (go.mod's version) and a C compiler (DuckDB's driver is cgo).
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+BIN     := bin/reweigh
+DEMO    := out/demo
+
+.PHONY: build test demo lint bench clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/reweigh
+
+# Every test, with the race detector.
+test:
+	$(GO) test -race -shuffle=on ./...
+
+# A real determination run on the sample data shipped in testdata/sample, then a query over it.
+demo: build
+	$(BIN) run --year 2025 --in testdata/sample --out $(DEMO)
+	@echo
+	$(BIN) query --out $(DEMO) "SELECT level, pathway, quality_weight AS q, cost_weight AS c, ia_weight AS ia, pi_weight AS pi, count(*) AS n FROM determinations GROUP BY ALL ORDER BY level, n DESC"
+	@echo
+	$(BIN) query --out $(DEMO) "SELECT npi, tin, quality_weight AS q, cost_weight AS c, ia_weight AS ia, pi_weight AS pi, pi_reason FROM determinations WHERE level = 'individual' AND tin = '012345678' ORDER BY npi"
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,400 @@
+// Package model holds the typed rows of reweigh's input and output tables, shared by readers,
+// rules, pipeline and writers. It has no behaviour beyond small helpers on those types.
+package model
+
+import "strings"
+
+// Table names, exactly as in the data contract (file DIR/<table>.csv or .parquet).
+const (
+	TableClinicians    = "clinicians"
+	TableGroups        = "groups"
+	TableVirtualGroups = "virtual_groups"
+	TableSubgroups     = "subgroups"
+	TableAPMEntities   = "apm_entities"
+	TableExceptions    = "exceptions"
+	TableSubmissions   = "submissions"
+	TableMeasurements  = "measurements"
+	TableScores        = "scores"
+	TableEUCAreas      = "euc_areas"
+	TableCostMeasures  = "cost_measures"
+)
+
+// InputTables lists every input table in the order they are reported in the manifest.
+var InputTables = []string{
+	TableClinicians, TableGroups, TableVirtualGroups, TableSubgroups, TableAPMEntities,
+	TableExceptions, TableSubmissions, TableMeasurements, TableScores, TableEUCAreas,
+	TableCostMeasures,
+}
+
+// Level is a level of MIPS participation.
+type Level string
+
+const (
+	LevelIndividual   Level = "individual"
+	LevelGroup        Level = "group"
+	LevelVirtualGroup Level = "virtual_group"
+	LevelSubgroup     Level = "subgroup"
+	LevelAPMEntity    Level = "apm_entity"
+)
+
+// Pathway is a MIPS reporting pathway.
+type Pathway string
+
+const (
+	PathwayTraditional Pathway = "traditional"
+	PathwayMVP         Pathway = "mvp"
+	PathwayAPP         Pathway = "app"
+)
+
+// Category is one of the four MIPS performance categories, in contract order.
+type Category int
+
+const (
+	Quality Category = iota
+	Cost
+	IA
+	PI
+	NumCategories = 4
+)
+
+// Categories lists the four categories in contract order.
+var Categories = [NumCategories]Category{Quality, Cost, IA, PI}
+
+var categoryNames = [NumCategories]string{"quality", "cost", "ia", "pi"}
+
+// String returns the contract name of the category: quality, cost, ia or pi.
+func (c Category) String() string {
+	if c < 0 || int(c) >= NumCategories {
+		return "unknown"
+	}
+	return categoryNames[c]
+}
+
+// ParseCategory parses a contract category name (any case).
+func ParseCategory(s string) (Category, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for i, n := range categoryNames {
+		if n == s {
+			return Category(i), true
+		}
+	}
+	return 0, false
+}
+
+// CategorySet is a set of categories as a bit mask (bit i = Category i).
+type CategorySet uint8
+
+// Has reports whether c is in the set.
+func (s CategorySet) Has(c Category) bool { return s&(1<<c) != 0 }
+
+// With returns the set with c added.
+func (s CategorySet) With(c Category) CategorySet { return s | 1<<c }
+
+// Without returns the set with c removed.
+func (s CategorySet) Without(c Category) CategorySet { return s &^ (1 << c) }
+
+// Len is the number of categories in the set.
+func (s CategorySet) Len() int {
+	n := 0
+	for _, c := range Categories {
+		if s.Has(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// String joins the set's category names with "+" in contract order ("" for the empty set).
+func (s CategorySet) String() string {
+	var parts []string
+	for _, c := range Categories {
+		if s.Has(c) {
+			parts = append(parts, c.String())
+		}
+	}
+	return strings.Join(parts, "+")
+}
+
+// OptBool is a nullable boolean.
+type OptBool struct {
+	V     bool
+	Valid bool
+}
+
+// OptInt is a nullable integer.
+type OptInt struct {
+	V     int64
+	Valid bool
+}
+
+// OptFloat is a nullable float.
+type OptFloat struct {
+	V     float64
+	Valid bool
+}
+
+// Date is a calendar date as days since 1970-01-01, with Valid false for null.
+type Date struct {
+	Days  int32
+	Valid bool
+}
+
+// Clinician is one row of `clinicians`: an NPI billing under a TIN, optionally for one of the
+// two determination-period segments.
+type Clinician struct {
+	Row                     int // 1-based data row (CSV: line number)
+	NPI, TIN                string
+	ClinicianType           string // vocabulary of the contract; "" when null
+	MIPSEligible            bool   // default true
+	Segment                 int    // 0 when not given, else 1 or 2
+	TotalServices           OptInt
+	HospitalServices        OptInt // POS 19/21/22/23
+	ASCServices             OptInt // POS 24
+	PatientFacingEncounters OptInt
+	HospitalBased           OptBool // given flags
+	NonPatientFacing        OptBool
+	ASCBased                OptBool
+	AutoEUC                 OptBool
+	PracticeZIP             string
+	PracticeState           string
+	PracticeCounty          string
+}
+
+// Group is one row of `groups`.
+type Group struct {
+	Row            int
+	TIN            string
+	ClinicianCount OptInt
+	SmallPractice  OptBool
+}
+
+// VirtualGroupMember is one row of `virtual_groups`: a TIN in a virtual group.
+type VirtualGroupMember struct {
+	Row            int
+	VirtualGroupID string
+	TIN            string
+}
+
+// SubgroupMember is one row of `subgroups`: an NPI/TIN in an MVP subgroup.
+type SubgroupMember struct {
+	Row        int
+	SubgroupID string
+	TIN, NPI   string
+}
+
+// APMParticipant is one row of `apm_entities`: a participant NPI/TIN, or a whole TIN when NPI
+// is empty.
+type APMParticipant struct {
+	Row           int
+	APMEntityID   string
+	APMEntityType string
+	TIN, NPI      string
+}
+
+// EntityKey names an entity at any level. Only the IDs the level uses are set; a subgroup key
+// carries its affiliated TIN when known.
+type EntityKey struct {
+	Level          Level
+	NPI, TIN       string
+	VirtualGroupID string
+	SubgroupID     string
+	APMEntityID    string
+}
+
+// Exception types and application statuses of the `exceptions` table.
+const (
+	ExceptionPIHardship = "pi_hardship"
+	ExceptionEUC        = "euc"
+
+	StatusDraft     = "draft"
+	StatusSubmitted = "submitted"
+	StatusApproved  = "approved"
+	StatusDenied    = "denied"
+	StatusWithdrawn = "withdrawn"
+)
+
+// Exception is one row of `exceptions`: a PI hardship or EUC application.
+type Exception struct {
+	Row           int
+	ApplicationID string
+	ExceptionType string // pi_hardship or euc
+	Entity        EntityKey
+	Categories    CategorySet // EUC only
+	Reason        string
+	Status        string
+	SubmittedAt   Date
+	DecidedAt     Date
+}
+
+// Submission is one row of `submissions`: a measurement set.
+type Submission struct {
+	Row              int
+	SubmissionID     string
+	Entity           EntityKey
+	Pathway          Pathway // default traditional
+	Category         Category
+	SubmissionMethod string
+	PerformanceStart Date
+	PerformanceEnd   Date
+	CEHRTID          string
+}
+
+// Measurement is one row of `measurements`.
+type Measurement struct {
+	Row          int
+	SubmissionID string
+	MeasureID    string
+	Numerator    OptInt
+	Denominator  OptInt
+	Value        OptBool // attestation / activity "yes"
+	Exclusion    OptBool
+}
+
+// Score is one row of `scores`: category scores computed upstream for one entity.
+type Score struct {
+	Row                 int
+	Entity              EntityKey
+	Quality, Cost       OptFloat
+	IA, PI              OptFloat
+	ComplexPatientBonus OptFloat
+}
+
+// EUCArea is one row of `euc_areas` (or of the bundled CMS lists): a ZIP or a county.
+type EUCArea struct {
+	Row        int
+	StateCode  string
+	CountyName string
+	Zipcode    string
+}
+
+// CostMeasure is one row of `cost_measures`.
+type CostMeasure struct {
+	Row             int
+	Entity          EntityKey
+	MeasureID       string
+	AttributedCases int64
+	CaseMinimum     int64
+}
+
+// Severity of a reject row.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// Reject is one row of the `rejects` output: an input row that was not used, or a warning.
+type Reject struct {
+	Severity string
+	Table    string
+	File     string
+	Row      int
+	Column   string
+	Value    string
+	Code     string
+	Message  string
+}
+
+// InputStat reconciles one input table for the manifest: RowsRead = RowsAccepted + RowsRejected.
+type InputStat struct {
+	Table        string `json:"table"`
+	Path         string `json:"path"`
+	SHA256       string `json:"sha256"`
+	RowsRead     int    `json:"rows_read"`
+	RowsAccepted int    `json:"rows_accepted"`
+	RowsRejected int    `json:"rows_rejected"`
+}
+
+// Inputs is everything the readers produced: the accepted rows of every table, the rejects,
+// and the per-table statistics. A table that was not given has Present[table] false.
+type Inputs struct {
+	Clinicians    []Clinician
+	Groups        []Group
+	VirtualGroups []VirtualGroupMember
+	Subgroups     []SubgroupMember
+	APMEntities   []APMParticipant
+	Exceptions    []Exception
+	Submissions   []Submission
+	Measurements  []Measurement
+	Scores        []Score
+	EUCAreas      []EUCArea
+	CostMeasures  []CostMeasure
+
+	Present map[string]bool
+	Stats   []InputStat // one per table that was given, in InputTables order
+	Rejects []Reject
+}
+
+// Has reports whether the input table was given.
+func (in *Inputs) Has(table string) bool { return in.Present[table] }
+
+// Determination is one row of the `determinations` output.
+type Determination struct {
+	PerformanceYear, PaymentYear int
+	Level                        Level
+	NPI, TIN                     string // "" is written as null
+	VirtualGroupID               string
+	SubgroupID                   string
+	APMEntityID                  string
+	Pathway                      Pathway
+	MIPSEligible                 bool
+	ClinicianCount               int
+	SmallPractice                bool
+	HospitalBased                bool
+	NonPatientFacing             bool
+	ASCBased                     bool
+	HospitalBasedShare           OptFloat
+	NonPatientFacingShare        OptFloat
+	ASCBasedShare                OptFloat
+	StatusSource                 string
+	Weights                      [NumCategories]int
+	Status                       [NumCategories]string // scored, reweighted, overridden
+	Reason                       [NumCategories]string
+	ScoredCategories             int
+	FinalScoreAtThreshold        bool
+	PerformanceThreshold         float64
+	FinalScore                   OptFloat
+	PIAverageScore               OptFloat
+	PIAverageCount               OptInt
+	PIExcludedCount              OptInt
+	PIReweightShare              OptFloat
+	Flags                        string
+}
+
+// Category statuses written in the *_status columns.
+const (
+	CategoryScored     = "scored"
+	CategoryReweighted = "reweighted"
+	CategoryOverridden = "overridden"
+)
+
+// APMParticipantResult is one row of the `apm_participants` output.
+type APMParticipantResult struct {
+	APMEntityID         string
+	TIN, NPI            string
+	PIScoreUsed         OptFloat
+	InPIAverage         bool
+	ExcludedReason      string
+	PIReportingRequired OptBool
+}
+
+// ClinicianScore is one row of the `clinician_scores` output.
+type ClinicianScore struct {
+	NPI, TIN               string
+	IndividualFinalScore   OptFloat
+	GroupFinalScore        OptFloat
+	SubgroupFinalScore     OptFloat
+	APMEntityFinalScore    OptFloat
+	VirtualGroupFinalScore OptFloat
+	FinalScore             OptFloat
+	Picked                 string
+	PaymentYear            int
+}
+
+// ClinicianTypes is the contract's clinician type vocabulary.
+var ClinicianTypes = []string{
+	"physician", "physician_assistant", "nurse_practitioner", "clinical_nurse_specialist",
+	"certified_registered_nurse_anesthetist", "certified_nurse_midwife", "physical_therapist",
+	"occupational_therapist", "speech_language_pathologist", "audiologist",
+	"clinical_psychologist", "registered_dietitian", "clinical_social_worker", "chiropractor",
+	"other",
+}

@@ -1,0 +1,350 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"reweigh/model"
+	"reweigh/rules"
+)
+
+// Result is what the determination stage produced.
+type Result struct {
+	Determinations  []model.Determination
+	APMParticipants []model.APMParticipantResult
+	ClinicianScores []model.ClinicianScore
+	Notes           []string
+	NoPolicyRows    int // rows flagged weights.no_policy_row
+}
+
+// shardSize is how many entities one worker evaluates at a time.
+const shardSize = 2048
+
+// Determine applies the year's rules to every entity in the inputs. Work is split into shards
+// evaluated by at most workers goroutines; the output is the same whatever workers is.
+func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int) (*Result, error) {
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	ix := buildIndex(y, in, areas)
+
+	// Small practice per TIN, needed by every individual of the TIN.
+	tins := make([]tinFacts, len(ix.tins))
+	for i := range ix.tins {
+		tins[i] = ix.tinFacts(&ix.tins[i])
+	}
+
+	inds := make([]indivResult, len(ix.individuals))
+	err := parallel(ctx, workers, len(inds), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			inds[i] = ix.decideIndividual(&ix.individuals[i], tins[ix.tinPos[ix.individuals[i].tin]])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	groups := make([][]model.Determination, len(ix.tins))
+	err = parallel(ctx, workers, len(groups), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			groups[i] = ix.decideGroup(&ix.tins[i], tins[i], inds)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{}
+	for i := range inds {
+		res.Determinations = append(res.Determinations, inds[i].rows...)
+	}
+	for i := range groups {
+		res.Determinations = append(res.Determinations, groups[i]...)
+	}
+	for i := range res.Determinations {
+		if hasFlag(res.Determinations[i].Flags, rules.FlagNoPolicyRow) {
+			res.NoPolicyRows++
+		}
+	}
+	res.Notes = append(res.Notes, ix.notes(in)...)
+	return res, nil
+}
+
+// parallel runs fn over [0, n) in shards with at most workers goroutines (errgroup + SetLimit).
+// With workers = 1 it is the same code path with a limit of one.
+func parallel(ctx context.Context, workers, n int, fn func(lo, hi int)) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for lo := 0; lo < n && gctx.Err() == nil; lo += shardSize {
+		hi := min(lo+shardSize, n)
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			fn(lo, hi)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+type tinFacts struct {
+	small, smallGiven bool
+	clinicians        int // distinct NPIs listed for the TIN
+}
+
+// tinFacts decides small practice for a TIN (rules.md status.small_practice): a given
+// groups.small_practice wins; else groups.clinician_count; else the distinct NPIs listed, per
+// segment when segments are given (15 or fewer in either segment).
+func (ix *index) tinFacts(t *tinIndex) tinFacts {
+	f := tinFacts{clinicians: len(t.members)}
+	if g := ix.groups[t.tin]; g != nil {
+		if g.SmallPractice.Valid {
+			f.small, f.smallGiven = g.SmallPractice.V, true
+			return f
+		}
+		if g.ClinicianCount.Valid {
+			f.small = ix.year.SmallPractice(g.ClinicianCount.V)
+			return f
+		}
+	}
+	var bySegment [3]int64
+	var seen [3]bool
+	for _, m := range t.members {
+		var in [3]bool
+		for _, r := range ix.individuals[m].rows {
+			in[r.Segment] = true
+			seen[r.Segment] = true
+		}
+		for s := 1; s <= 2; s++ {
+			if in[s] || in[0] {
+				bySegment[s]++
+			}
+		}
+	}
+	if !seen[1] && !seen[2] {
+		f.small = ix.year.SmallPractice(int64(len(t.members)))
+		return f
+	}
+	for s := 1; s <= 2; s++ {
+		if seen[s] && ix.year.SmallPractice(bySegment[s]) {
+			f.small = true
+		}
+	}
+	return f
+}
+
+type indivResult struct {
+	status    rules.IndividualStatus
+	eligible  bool
+	piReweigh bool // qualifies for PI reweighting as an individual (group.all_clinicians_reweighted)
+	rows      []model.Determination
+}
+
+func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
+	y := ix.year
+	r := indivResult{status: y.Individual(ind.rows)}
+	clinicianType := ""
+	var autoGiven, autoEUC bool
+	for i := range ind.rows {
+		row := &ind.rows[i]
+		r.eligible = r.eligible || row.MIPSEligible
+		if clinicianType == "" {
+			clinicianType = row.ClinicianType
+		}
+		if row.AutoEUC.Valid {
+			if !autoGiven {
+				autoEUC = false
+			}
+			autoGiven = true
+			autoEUC = autoEUC || row.AutoEUC.V
+		} else if !autoGiven && ix.areas != nil {
+			if ok, _ := ix.areas.Match(row.PracticeZIP, row.PracticeState, row.PracticeCounty); ok {
+				autoEUC = true
+			}
+		}
+	}
+	k := model.EntityKey{Level: model.LevelIndividual, NPI: ind.npi, TIN: ind.tin}
+	piAuto := y.IndividualPIReasons(r.status, tf.small, clinicianType)
+	apps := ix.approved[k]
+	r.piReweigh = len(piAuto) > 0
+	for _, a := range apps {
+		if a.Type == model.ExceptionPIHardship {
+			r.piReweigh = true
+		}
+	}
+	smallFlag := rules.Flag{Value: tf.small, Given: tf.smallGiven, Derived: !tf.smallGiven}
+	base := model.Determination{
+		Level:            model.LevelIndividual,
+		NPI:              ind.npi,
+		TIN:              ind.tin,
+		MIPSEligible:     r.eligible,
+		ClinicianCount:   1,
+		SmallPractice:    tf.small,
+		HospitalBased:    r.status.HospitalBased.Value,
+		NonPatientFacing: r.status.NonPatientFacing.Value,
+		ASCBased:         r.status.ASCBased.Value,
+		StatusSource:     rules.Source(r.status.HospitalBased, r.status.NonPatientFacing, r.status.ASCBased, smallFlag),
+	}
+	inAPM := ix.apmTINs[ind.tin] || ix.apmNPIs[[2]string{ind.npi, ind.tin}]
+	for _, p := range ix.pathwaysOf(k, model.PathwayTraditional) {
+		f := rules.Facts{
+			Level:          model.LevelIndividual,
+			Pathway:        p,
+			SmallPractice:  tf.small,
+			PIAutomatic:    piAuto,
+			Applications:   apps,
+			AutoEUC:        autoEUC,
+			InAPM:          inAPM,
+			CostReweighted: ix.costReasons(k),
+			Data:           ix.dataOf(k, p),
+		}
+		r.rows = append(r.rows, ix.row(base, k, p, &f))
+	}
+	return r
+}
+
+// row decides one entity and pathway and fills the determinations row.
+func (ix *index) row(base model.Determination, k model.EntityKey, p model.Pathway, f *rules.Facts) model.Determination {
+	y := ix.year
+	d := y.Decide(f)
+	row := base
+	row.Pathway = p
+	y.Apply(&d, &row)
+	score, missing := y.FinalScore(&d, ix.scores[k])
+	row.FinalScore = score
+	if missing {
+		row.Flags = joinFlags(row.Flags, rules.FlagMissingScore)
+	}
+	return row
+}
+
+func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult) []model.Determination {
+	y := ix.year
+	n := len(t.members)
+	var hb, npf, asc, eligible, reweighted int
+	for _, m := range t.members {
+		r := &inds[m]
+		if r.status.HospitalBased.Value {
+			hb++
+		}
+		if r.status.NonPatientFacing.Value {
+			npf++
+		}
+		if r.status.ASCBased.Value {
+			asc++
+		}
+		if r.eligible {
+			eligible++
+			if r.piReweigh {
+				reweighted++
+			}
+		}
+	}
+	g := model.Determination{
+		Level:                 model.LevelGroup,
+		TIN:                   t.tin,
+		MIPSEligible:          eligible > 0,
+		ClinicianCount:        n,
+		SmallPractice:         tf.small,
+		HospitalBased:         y.GroupShare(hb, n),
+		NonPatientFacing:      y.GroupShare(npf, n),
+		ASCBased:              y.GroupShare(asc, n),
+		HospitalBasedShare:    share(hb, n),
+		NonPatientFacingShare: share(npf, n),
+		ASCBasedShare:         share(asc, n),
+		StatusSource:          "derived",
+	}
+	if tf.smallGiven {
+		g.StatusSource = "mixed"
+	}
+	var piAuto []string
+	if g.ASCBased {
+		piAuto = append(piAuto, rules.IDGroupASCBased)
+	}
+	if g.SmallPractice {
+		piAuto = append(piAuto, rules.IDGroupSmallPractice)
+	}
+	if g.HospitalBased {
+		piAuto = append(piAuto, rules.IDGroupHospitalBased)
+	}
+	if g.NonPatientFacing {
+		piAuto = append(piAuto, rules.IDGroupNonPatientFace)
+	}
+	if eligible > 0 && reweighted == eligible {
+		piAuto = append(piAuto, rules.IDGroupAllReweighted)
+	}
+	k := model.EntityKey{Level: model.LevelGroup, TIN: t.tin}
+	var rows []model.Determination
+	for _, p := range ix.pathwaysOf(k, model.PathwayTraditional) {
+		f := rules.Facts{
+			Level:          model.LevelGroup,
+			Pathway:        p,
+			SmallPractice:  tf.small,
+			PIAutomatic:    piAuto,
+			Applications:   ix.approved[k],
+			CostReweighted: ix.costReasons(k),
+			Data:           ix.dataOf(k, p),
+		}
+		rows = append(rows, ix.row(g, k, p, &f))
+	}
+	return rows
+}
+
+func share(count, n int) model.OptFloat {
+	if n == 0 {
+		return model.OptFloat{}
+	}
+	return model.OptFloat{V: float64(count) / float64(n), Valid: true}
+}
+
+func joinFlags(have, add string) string {
+	if have == "" {
+		return add
+	}
+	return have + ";" + add
+}
+
+func hasFlag(flags, f string) bool {
+	return slices.Contains(strings.Split(flags, ";"), f)
+}
+
+// notes says, for the manifest, what the run assumed and counted.
+func (ix *index) notes(in *model.Inputs) []string {
+	var notes []string
+	if !ix.costGiven {
+		notes = append(notes, "cost_measures not given: cost counts as scored for every entity")
+	}
+	if !in.Has(model.TableScores) {
+		notes = append(notes, "scores not given: final_score is the performance threshold where final_score_at_threshold, null elsewhere")
+	}
+	if ix.areas != nil {
+		z, c := ix.areas.Len()
+		notes = append(notes, fmt.Sprintf("automatic EUC areas: %s (%d ZIP codes, %d counties)", ix.areas.Source, z, c))
+	}
+	if in.Has(model.TableExceptions) {
+		counts := map[string]int{}
+		for _, e := range in.Exceptions {
+			counts[e.Status]++
+		}
+		keys := make([]string, 0, len(counts))
+		for k := range counts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		s := "exceptions by status (only approved change anything):"
+		for _, k := range keys {
+			s += fmt.Sprintf(" %s=%d", k, counts[k])
+		}
+		notes = append(notes, s)
+	}
+	return notes
+}

@@ -1,0 +1,42 @@
+package rules
+
+import (
+	"math"
+
+	"reweigh/model"
+)
+
+// FinalScore computes an entity's final score (rules.md final.score): the performance threshold
+// when the decision is at the threshold; otherwise the sum of weight x category score / 100 for
+// every weighted category plus the complex patient bonus, at most 100. It is null when there is
+// no policy row, no scores row, or a weighted category has no score (missing is then true).
+func (y *Year) FinalScore(d *Decision, s *model.Score) (score model.OptFloat, missing bool) {
+	if d.AtThreshold {
+		return model.OptFloat{V: y.PerformanceThreshold, Valid: true}, false
+	}
+	if d.NoPolicyRow || s == nil {
+		return model.OptFloat{}, false
+	}
+	cat := [model.NumCategories]model.OptFloat{s.Quality, s.Cost, s.IA, s.PI}
+	// Sum in hundredths of a point x weight to keep the arithmetic exact for scores given to
+	// two decimals, then scale once.
+	total := 0.0
+	for _, c := range model.Categories {
+		w := d.Weights[c]
+		if w == 0 {
+			continue
+		}
+		if !cat[c].Valid {
+			return model.OptFloat{}, true
+		}
+		total += float64(w) * cat[c].V
+	}
+	v := total / 100
+	if s.ComplexPatientBonus.Valid {
+		v += s.ComplexPatientBonus.V
+	}
+	v = math.Min(v, 100)
+	// Round away float noise (e.g. 84.99999999999999) at 1e-9 points.
+	v = math.Round(v*1e9) / 1e9
+	return model.OptFloat{V: v, Valid: true}, false
+}
