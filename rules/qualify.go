@@ -41,26 +41,43 @@ func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
 	}
 	performance := map[string]bool{}
 	attested := map[string]bool{}
-	any := false
 	for i := range ms {
 		m := &ms[i]
-		if (m.Numerator.Valid && m.Denominator.Valid) || (m.Exclusion.Valid && m.Exclusion.V) || (m.Value.Valid && m.Value.V) {
-			performance[m.MeasureID] = true
-			any = true
-		}
 		if m.Value.Valid && m.Value.V {
 			attested[m.MeasureID] = true
 		}
+		switch {
+		case m.Exclusion.Valid && m.Exclusion.V:
+			// A claimed exclusion counts as data for the measure it excludes (or, given
+			// against the measure's own ID, for that measure).
+			performance[m.MeasureID] = true
+			if target, ok := y.Qualifying.PIExclusions[m.MeasureID]; ok {
+				performance[target] = true
+			}
+		case m.Numerator.Valid && m.Denominator.Valid, m.Value.Valid && m.Value.V:
+			performance[m.MeasureID] = true
+		}
 	}
-	if len(y.Qualifying.PIRequiredMeasures) == 0 && !any {
+	if len(y.Qualifying.PIObjectives) == 0 && len(performance) == 0 {
 		return false
 	}
-	for _, id := range y.Qualifying.PIRequiredMeasures {
-		if !performance[id] {
+	for _, o := range y.Qualifying.PIObjectives {
+		met := false
+		for _, opt := range o.AnyOf {
+			all := true
+			for _, id := range opt {
+				all = all && performance[id]
+			}
+			if all {
+				met = true
+				break
+			}
+		}
+		if !met {
 			return false
 		}
 	}
-	for _, id := range y.Qualifying.PIRequiredAttestation {
+	for _, id := range y.Qualifying.PIRequiredAttestations {
 		if !attested[id] {
 			return false
 		}

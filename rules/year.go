@@ -45,11 +45,23 @@ type Statuses struct {
 
 // Qualifying says what makes a data submission qualifying in the year.
 type Qualifying struct {
-	Criteria              string   `json:"criteria"`
-	PIMinPerformanceDays  int      `json:"pi_min_performance_days"`
-	PIRequiredMeasures    []string `json:"pi_required_measures,omitempty"`
-	PIRequiredAttestation []string `json:"pi_required_attestations,omitempty"`
-	PISource              string   `json:"pi_source,omitempty"`
+	Criteria             string `json:"criteria"`
+	PIMinPerformanceDays int    `json:"pi_min_performance_days"`
+	// PIObjectives are the PI objectives whose required measures need performance data (or a
+	// claimed exclusion) under Appendix D; each objective is met by any one of its options, and
+	// an option by data for every measure in it.
+	PIObjectives []PIObjective `json:"pi_objectives,omitempty"`
+	// PIRequiredAttestations are attestation statements that must be answered "yes".
+	PIRequiredAttestations []string `json:"pi_required_attestations,omitempty"`
+	// PIExclusions maps an exclusion measure ID to the required measure it excludes.
+	PIExclusions map[string]string `json:"pi_exclusions,omitempty"`
+	PISource     string            `json:"pi_source,omitempty"`
+}
+
+// PIObjective is one PI objective and the ways to meet it.
+type PIObjective struct {
+	Name  string     `json:"name"`
+	AnyOf [][]string `json:"any_of"`
 }
 
 // Weights are the four category weights in percent, in contract order.
@@ -239,6 +251,16 @@ func parseYear(b []byte) (*Year, error) {
 	case CriteriaAnyData, CriteriaAppendixD:
 	default:
 		return nil, fmt.Errorf("qualifying.criteria %q: want %q or %q", y.Qualifying.Criteria, CriteriaAnyData, CriteriaAppendixD)
+	}
+	for _, o := range y.Qualifying.PIObjectives {
+		if o.Name == "" || len(o.AnyOf) == 0 {
+			return nil, fmt.Errorf("qualifying.pi_objectives: an objective needs a name and at least one option")
+		}
+		for _, opt := range o.AnyOf {
+			if len(opt) == 0 {
+				return nil, fmt.Errorf("qualifying.pi_objectives %q: an empty option", o.Name)
+			}
+		}
 	}
 	if y.Qualifying.PIMinPerformanceDays <= 0 || y.Qualifying.PIMinPerformanceDays > 366 {
 		return nil, fmt.Errorf("qualifying.pi_min_performance_days %d out of range", y.Qualifying.PIMinPerformanceDays)

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	out := t.TempDir()
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{nil, 2, "Usage"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"run", "--in", "../../testdata/sample", "--out", out}, 2, "--year is required"},
+		{[]string{"run", "--year", "2025", "--out", out}, 2, "--in is required"},
+		{[]string{"run", "--year", "2025", "--in", "../../testdata/sample", "--out", out, "--format", "xml"}, 2, "unknown output format"},
+		{[]string{"run", "--year", "2025", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"run", "--year", "2021", "--in", "../../testdata/sample", "--out", out}, 1, "supported: 2022, 2023, 2024, 2025"},
+		{[]string{"run", "--year", "2025", "--in", filepath.Join(out, "nope"), "--out", out}, 1, "clinicians"},
+		{[]string{"run", "--year", "2025", "--in", "../../testdata/sample", "--out", out, "--strict"}, 1, "--strict"},
+		{[]string{"validate", "--in", "../../testdata/sample"}, 1, "3 rows rejected"},
+		{[]string{"validate", "--in", "../../testdata/statuses"}, 0, ""},
+		{[]string{"query", "--out", out}, 2, "exactly one SQL"},
+		{[]string{"version"}, 0, ""},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCmd(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.msg) {
+			t.Errorf("reweigh %s: exit %d stderr %q; want exit %d containing %q", strings.Join(c.args, " "), code, stderr, c.code, c.msg)
+		}
+	}
+}
+
+func TestRunThenQuery(t *testing.T) {
+	for _, format := range []string{"parquet", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			out := t.TempDir()
+			code, stdout, stderr := runCmd(t, "run", "--year", "2025", "--in", "../../testdata/sample", "--out", out, "--format", format, "--workers", "2")
+			if code != 0 {
+				t.Fatalf("run: exit %d: %s", code, stderr)
+			}
+			if !strings.Contains(stdout, "50 determinations") {
+				t.Errorf("summary: %s", stdout)
+			}
+			for _, f := range []string{"determinations." + format, "rejects." + format, "manifest.json"} {
+				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+					t.Error(err)
+				}
+			}
+			// The worked example of docs/data.md: a hospital-based clinician in a small practice.
+			code, stdout, stderr = runCmd(t, "query", "--out", out, "--format", "csv",
+				"SELECT tin, quality_weight, cost_weight, ia_weight, pi_weight, pi_reason FROM determinations WHERE npi = '1100000011'")
+			if code != 0 {
+				t.Fatalf("query: exit %d: %s", code, stderr)
+			}
+			want := "tin,quality_weight,cost_weight,ia_weight,pi_weight,pi_reason\n012345678,40,30,30,0,status.hospital_based;status.small_practice\n"
+			if stdout != want {
+				t.Errorf("query output:\n%s\nwant:\n%s", stdout, want)
+			}
+		})
+	}
+}
