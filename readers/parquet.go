@@ -1,0 +1,267 @@
+package readers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// parquetBatchRows is the number of rows per record batch read from a Parquet file.
+const parquetBatchRows = 64 * 1024
+
+// isString reports whether dt holds text: string, large_string, string_view, binary, or a
+// dictionary of those.
+func isString(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW, arrow.BINARY, arrow.LARGE_BINARY:
+		return true
+	case arrow.DICTIONARY:
+		return isString(dt.(*arrow.DictionaryType).ValueType)
+	}
+	return false
+}
+
+func isInteger(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		return true
+	}
+	return false
+}
+
+// typeAllowed reports whether a Parquet column of type dt can feed a column of kind k. Text is
+// always allowed; an all-null column too.
+func typeAllowed(k kind, dt arrow.DataType) bool {
+	if isString(dt) || dt.ID() == arrow.NULL {
+		return true
+	}
+	switch k {
+	case kindInt:
+		return isInteger(dt)
+	case kindBool:
+		return dt.ID() == arrow.BOOL
+	case kindDate:
+		return dt.ID() == arrow.DATE32
+	case kindNumber:
+		return dt.ID() == arrow.FLOAT32 || dt.ID() == arrow.FLOAT64 || isInteger(dt)
+	}
+	return false
+}
+
+func typeWanted(k kind) string {
+	switch k {
+	case kindID:
+		return "a string (IDs must never be numbers: leading zeros)"
+	case kindInt:
+		return "a string or an integer"
+	case kindBool:
+		return "a string or a boolean"
+	case kindDate:
+		return "a string or date32"
+	case kindNumber:
+		return "a string or a number"
+	}
+	return "a string"
+}
+
+// cellString returns the cell view of arr[i]: the value as text, "" for null. Strings are not
+// copied (the decoders copy what they keep).
+func cellString(arr arrow.Array, i int) string {
+	if arr.IsNull(i) {
+		return ""
+	}
+	switch a := arr.(type) {
+	case *array.String:
+		return a.Value(i)
+	case *array.LargeString:
+		return a.Value(i)
+	case *array.StringView:
+		return a.Value(i)
+	case *array.Binary:
+		return a.ValueString(i)
+	case *array.LargeBinary:
+		return a.ValueString(i)
+	case *array.Dictionary:
+		return cellString(a.Dictionary(), a.GetValueIndex(i))
+	case *array.Int8:
+		return strconv.FormatInt(int64(a.Value(i)), 10)
+	case *array.Int16:
+		return strconv.FormatInt(int64(a.Value(i)), 10)
+	case *array.Int32:
+		return strconv.FormatInt(int64(a.Value(i)), 10)
+	case *array.Int64:
+		return strconv.FormatInt(a.Value(i), 10)
+	case *array.Uint8:
+		return strconv.FormatUint(uint64(a.Value(i)), 10)
+	case *array.Uint16:
+		return strconv.FormatUint(uint64(a.Value(i)), 10)
+	case *array.Uint32:
+		return strconv.FormatUint(uint64(a.Value(i)), 10)
+	case *array.Uint64:
+		return strconv.FormatUint(a.Value(i), 10)
+	case *array.Float32:
+		return strconv.FormatFloat(float64(a.Value(i)), 'g', -1, 32)
+	case *array.Float64:
+		return strconv.FormatFloat(a.Value(i), 'g', -1, 64)
+	case *array.Boolean:
+		if a.Value(i) {
+			return "true"
+		}
+		return "false"
+	case *array.Date32:
+		y, m, d := civilFromDays(int(a.Value(i)))
+		if y < 0 || y > 9999 {
+			return strconv.Itoa(int(a.Value(i))) // not a YYYY-MM-DD date: rejected as date.invalid
+		}
+		return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+	}
+	panic(fmt.Sprintf("readers: no cell view for Parquet type %s", arr.DataType()))
+}
+
+// readParquet reads a Parquet file in record batches through pqarrow, turning each cell into
+// the string view the CSV path uses.
+func (t *tableRun) readParquet(ctx context.Context) error {
+	f, err := os.Open(t.path)
+	if err != nil {
+		return &FileError{File: t.file, Code: CodeFileUnreadable, Err: err}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return &FileError{File: t.file, Code: CodeFileUnreadable, Err: err}
+	}
+	if fi.IsDir() {
+		return fileErr(t.file, "", CodeFileUnreadable, "is a directory")
+	}
+	if fi.Size() == 0 {
+		return fileErr(t.file, "", CodeFileEmpty, "empty file: not a Parquet file")
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); err != nil {
+		return &FileError{File: t.file, Code: CodeFileUnreadable, Err: err}
+	}
+	t.stat.SHA256 = hex.EncodeToString(h.Sum(nil))
+
+	mem := memory.DefaultAllocator
+	props := parquet.NewReaderProperties(mem)
+	props.BufferedStreamEnabled = true
+	corrupt := func(err error) error {
+		return &FileError{File: t.file, Code: CodeFileCorrupt, Err: fmt.Errorf("not a valid Parquet file: %w", err)}
+	}
+	var (
+		pf *file.Reader
+		fr *pqarrow.FileReader
+		sc *arrow.Schema
+	)
+	err = guard(func() (err error) {
+		if pf, err = file.NewParquetReader(f, file.WithReadProps(props)); err != nil {
+			return err
+		}
+		if fr, err = pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}, mem); err != nil {
+			return err
+		}
+		sc, err = fr.Schema()
+		return err
+	})
+	if err != nil {
+		return corrupt(err)
+	}
+
+	names := make([]string, sc.NumFields())
+	for j, fld := range sc.Fields() {
+		names[j] = fld.Name
+	}
+	pos, err := t.bind(names)
+	if err != nil {
+		return err
+	}
+	// The columns to read, as leaf indices, and the table column each feeds.
+	var leaves, feeds []int
+	for i, j := range pos {
+		if j < 0 {
+			continue
+		}
+		col := t.c.cols[i]
+		dt := sc.Field(j).Type
+		sf := fr.Manifest.Fields[j]
+		if !typeAllowed(col.kind, dt) || !sf.IsLeaf() {
+			return fileErr(t.file, col.name, CodeFileColumnType, "Parquet type %s not allowed: want %s", dt, typeWanted(col.kind))
+		}
+		leaves = append(leaves, sf.ColIndex)
+		feeds = append(feeds, i)
+	}
+
+	nrows := pf.NumRows()
+	c := t.c
+	row := 0
+	if nrows == 0 {
+		return nil
+	}
+	t.h.grow(int(nrows))
+	if len(leaves) == 0 { // none of the table's columns: every row is all nulls
+		for ; row < int(nrows); row++ {
+			c.row = row + 1
+			t.emit()
+		}
+		return nil
+	}
+	var rr pqarrow.RecordReader
+	if err := guard(func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err }); err != nil {
+		return corrupt(err)
+	}
+	defer rr.Release()
+	for {
+		var ok bool
+		if err := guard(func() error { ok = rr.Next(); return nil }); err != nil {
+			return corrupt(err)
+		}
+		if !ok {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec := rr.RecordBatch()
+		cols := rec.Columns()
+		n := int(rec.NumRows())
+		for k := 0; k < n; k++ {
+			row++
+			c.row = row
+			for m, i := range feeds {
+				c.cells[i] = cellString(cols[m], k)
+			}
+			t.emit()
+		}
+	}
+	if err := rr.Err(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return corrupt(err)
+	}
+	return nil
+}
+
+// guard runs fn, the arrow-go calls that decode the Parquet file, and returns a panic in them
+// as an error: a corrupt file must be a FileError naming it, not a crash. Only the library
+// calls are guarded, never our own row decoding.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoding failed: %v", r)
+		}
+	}()
+	return fn()
+}

@@ -1,0 +1,300 @@
+package readers
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
+
+	"reweigh/model"
+)
+
+// Options for ReadAll.
+type Options struct {
+	Workers int // tables read at once; <= 0 means runtime.NumCPU()
+}
+
+// ReadAll reads every input table present in dir, concurrently (one table per worker), validates
+// every row, runs the cross-table checks, and returns the accepted rows, the rejects and the
+// per-table stats. A bad file returns a *FileError (when several files are bad, the one of the
+// first table in model.InputTables order); bad rows go to Inputs.Rejects. The result does not
+// depend on opts.Workers.
+func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, &FileError{File: dir, Code: CodeFileUnreadable, Err: err}
+	}
+	names := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+
+	in := &model.Inputs{Present: make(map[string]bool, len(model.InputTables))}
+	runs := make([]*tableRun, len(model.InputTables))
+	for i, table := range model.InputTables {
+		csvName, pqName := table+".csv", table+".parquet"
+		switch {
+		case names[csvName] && names[pqName]:
+			return nil, fileErr(csvName, "", CodeFileBothFormats, "both %s and %s are given: keep one", csvName, pqName)
+		case names[csvName]:
+			runs[i] = newTableRun(table, filepath.Join(dir, csvName), csvName, in)
+		case names[pqName]:
+			runs[i] = newTableRun(table, filepath.Join(dir, pqName), pqName, in)
+		case table == model.TableClinicians:
+			return nil, fileErr(csvName, "", CodeFileMissingTable,
+				"required table %s is missing: expected %s or %s in %s", table, csvName, pqName, dir)
+		}
+		in.Present[table] = runs[i] != nil
+	}
+
+	// Each table decodes into its own slice of in, so the readers share nothing. A failing
+	// table cancels only the tables after it: the error reported is always the first table's
+	// in InputTables order, whatever the scheduling.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	errs := make([]error, len(runs))
+	ctxs := make([]context.Context, len(runs))
+	cancels := make([]context.CancelFunc, len(runs))
+	for i := range runs {
+		ctxs[i], cancels[i] = context.WithCancel(gctx)
+		defer cancels[i]()
+	}
+	for i, r := range runs {
+		if r == nil {
+			continue
+		}
+		g.Go(func() error {
+			if err := ctxs[i].Err(); err != nil {
+				errs[i] = err
+				return nil
+			}
+			var err error
+			if filepath.Ext(r.file) == ".csv" {
+				err = r.readCSV(ctxs[i])
+			} else {
+				err = r.readParquet(ctxs[i])
+			}
+			if err != nil {
+				errs[i] = err
+				for _, cancel := range cancels[i+1:] {
+					cancel()
+				}
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	crossCheck(in, runs)
+
+	// Stats and rejects in InputTables order; a table's rejects by row (reading appended them
+	// in row order, the cross-table checks after them).
+	for _, r := range runs {
+		if r == nil {
+			continue
+		}
+		slices.SortStableFunc(r.rejects, func(a, b model.Reject) int { return cmp.Compare(a.Row, b.Row) })
+		in.Stats = append(in.Stats, r.stat)
+		in.Rejects = append(in.Rejects, r.rejects...)
+	}
+	return in, nil
+}
+
+// sets of what the accepted clinicians cover, keyed by numbers: a valid TIN is 9 digits and a
+// valid NPI 10, so an NPI/TIN pair fits in a uint64.
+type coverage struct {
+	tins  map[uint32]struct{}
+	pairs map[uint64]struct{}
+	vgs   map[string]bool // virtual group ID -> has a member TIN with clinicians
+	sgs   map[string]bool // subgroup ID -> has a member NPI/TIN in clinicians
+	apms  map[string]bool // APM Entity ID -> has a participant TIN in clinicians
+}
+
+func atou(s string) uint64 {
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		v = v*10 + uint64(s[i]-'0')
+	}
+	return v
+}
+
+func (cv *coverage) tin(t string) bool {
+	_, ok := cv.tins[uint32(atou(t))]
+	return ok
+}
+
+func (cv *coverage) pair(npi, tin string) bool {
+	_, ok := cv.pairs[pairNumber(npi, tin)]
+	return ok
+}
+
+// pairNumber packs a valid NPI (10 digits) and TIN (9 digits) into one number.
+func pairNumber(npi, tin string) uint64 { return atou(npi)*1_000_000_000 + atou(tin) }
+
+// has reports whether the entity has clinicians.
+func (cv *coverage) has(k model.EntityKey) bool {
+	switch k.Level {
+	case model.LevelIndividual:
+		return cv.pair(k.NPI, k.TIN)
+	case model.LevelGroup:
+		return cv.tin(k.TIN)
+	case model.LevelVirtualGroup:
+		return cv.vgs[k.VirtualGroupID]
+	case model.LevelSubgroup:
+		return cv.sgs[k.SubgroupID]
+	case model.LevelAPMEntity:
+		return cv.apms[k.APMEntityID]
+	}
+	return false
+}
+
+// crossCheck runs the checks that need several tables, moving rows from accepted to rejected
+// (and adding warnings for kept rows), keeping each table's stats right.
+func crossCheck(in *model.Inputs, runs []*tableRun) {
+	run := func(table string) *tableRun { return runs[slices.Index(model.InputTables, table)] }
+	cv := &coverage{
+		tins:  make(map[uint32]struct{}),
+		pairs: make(map[uint64]struct{}, len(in.Clinicians)),
+		vgs:   make(map[string]bool),
+		sgs:   make(map[string]bool),
+		apms:  make(map[string]bool),
+	}
+	for i := range in.Clinicians {
+		c := &in.Clinicians[i]
+		cv.tins[uint32(atou(c.TIN))] = struct{}{}
+		cv.pairs[pairNumber(c.NPI, c.TIN)] = struct{}{}
+	}
+
+	warn := func(r *tableRun, row int, column, value, code, msg string) {
+		r.rejects = append(r.rejects, model.Reject{Severity: model.SeverityWarning, Table: r.table, File: r.file,
+			Row: row, Column: column, Value: value, Code: code, Message: msg})
+	}
+	for _, g := range in.Groups {
+		if !cv.tin(g.TIN) {
+			warn(run(model.TableGroups), g.Row, "tin", g.TIN, CodeGroupNoClinicians,
+				fmt.Sprintf("TIN %s has no rows in clinicians", g.TIN))
+		}
+	}
+	for _, m := range in.VirtualGroups {
+		if cv.tin(m.TIN) {
+			cv.vgs[m.VirtualGroupID] = true
+		} else {
+			warn(run(model.TableVirtualGroups), m.Row, "tin", m.TIN, CodeMemberNoClinicians,
+				fmt.Sprintf("virtual group %s member TIN %s has no rows in clinicians", m.VirtualGroupID, m.TIN))
+		}
+	}
+	for _, m := range in.Subgroups {
+		if cv.pair(m.NPI, m.TIN) {
+			cv.sgs[m.SubgroupID] = true
+		} else {
+			warn(run(model.TableSubgroups), m.Row, "npi", m.NPI, CodeMemberNoClinicians,
+				fmt.Sprintf("subgroup %s member NPI %s / TIN %s has no row in clinicians", m.SubgroupID, m.NPI, m.TIN))
+		}
+	}
+	for _, p := range in.APMEntities {
+		hasTIN := cv.tin(p.TIN)
+		if hasTIN {
+			cv.apms[p.APMEntityID] = true
+		}
+		switch {
+		case p.NPI == "" && !hasTIN:
+			warn(run(model.TableAPMEntities), p.Row, "tin", p.TIN, CodeMemberNoClinicians,
+				fmt.Sprintf("APM Entity %s participant TIN %s has no rows in clinicians", p.APMEntityID, p.TIN))
+		case p.NPI != "" && !cv.pair(p.NPI, p.TIN):
+			warn(run(model.TableAPMEntities), p.Row, "npi", p.NPI, CodeMemberNoClinicians,
+				fmt.Sprintf("APM Entity %s participant NPI %s / TIN %s has no row in clinicians", p.APMEntityID, p.NPI, p.TIN))
+		}
+	}
+
+	// Entity references: rows naming an entity with no clinicians are rejected.
+	in.Exceptions = dropRows(run(model.TableExceptions), in.Exceptions, func(r *model.Exception) (int, *model.Reject) {
+		return r.Row, noClinicians(cv, r.Entity)
+	})
+	in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(r *model.Submission) (int, *model.Reject) {
+		return r.Row, noClinicians(cv, r.Entity)
+	})
+	in.Scores = dropRows(run(model.TableScores), in.Scores, func(r *model.Score) (int, *model.Reject) {
+		return r.Row, noClinicians(cv, r.Entity)
+	})
+	in.CostMeasures = dropRows(run(model.TableCostMeasures), in.CostMeasures, func(r *model.CostMeasure) (int, *model.Reject) {
+		return r.Row, noClinicians(cv, r.Entity)
+	})
+
+	// Measurements of a submission that is not accepted (after the check above).
+	subs := make(map[string]struct{}, len(in.Submissions))
+	for i := range in.Submissions {
+		subs[in.Submissions[i].SubmissionID] = struct{}{}
+	}
+	in.Measurements = dropRows(run(model.TableMeasurements), in.Measurements, func(r *model.Measurement) (int, *model.Reject) {
+		if _, ok := subs[r.SubmissionID]; ok {
+			return r.Row, nil
+		}
+		return r.Row, &model.Reject{Column: "submission_id", Value: r.SubmissionID, Code: CodeUnknownSubmission,
+			Message: fmt.Sprintf("submission %s is not an accepted row of submissions", r.SubmissionID)}
+	})
+}
+
+// noClinicians returns the entity.no_clinicians reject of a row naming k, or nil.
+func noClinicians(cv *coverage, k model.EntityKey) *model.Reject {
+	if cv.has(k) {
+		return nil
+	}
+	r := &model.Reject{Code: CodeEntityNoClinicians}
+	switch k.Level {
+	case model.LevelIndividual:
+		r.Column, r.Value = "npi", k.NPI
+		r.Message = fmt.Sprintf("individual NPI %s / TIN %s has no row in clinicians", k.NPI, k.TIN)
+	case model.LevelGroup:
+		r.Column, r.Value = "tin", k.TIN
+		r.Message = fmt.Sprintf("group TIN %s has no rows in clinicians", k.TIN)
+	case model.LevelVirtualGroup:
+		r.Column, r.Value = "virtual_group_id", k.VirtualGroupID
+		r.Message = fmt.Sprintf("virtual group %s has no member TIN with rows in clinicians (see virtual_groups)", k.VirtualGroupID)
+	case model.LevelSubgroup:
+		r.Column, r.Value = "subgroup_id", k.SubgroupID
+		r.Message = fmt.Sprintf("subgroup %s has no member NPI/TIN in clinicians (see subgroups)", k.SubgroupID)
+	case model.LevelAPMEntity:
+		r.Column, r.Value = "apm_entity_id", k.APMEntityID
+		r.Message = fmt.Sprintf("APM Entity %s has no participant TIN with rows in clinicians (see apm_entities)", k.APMEntityID)
+	}
+	return r
+}
+
+// dropRows removes the rows check rejects, in place, recording the rejects in r.
+func dropRows[T any](r *tableRun, rows []T, check func(*T) (int, *model.Reject)) []T {
+	if r == nil {
+		return rows
+	}
+	kept := rows[:0]
+	for i := range rows {
+		row, rej := check(&rows[i])
+		if rej == nil {
+			kept = append(kept, rows[i])
+			continue
+		}
+		rej.Severity = model.SeverityError
+		rej.Table, rej.File, rej.Row = r.table, r.file, row
+		r.rejects = append(r.rejects, *rej)
+		r.stat.RowsAccepted--
+		r.stat.RowsRejected++
+	}
+	clear(rows[len(kept):])
+	return kept
+}

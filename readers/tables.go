@@ -1,0 +1,350 @@
+package readers
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"reweigh/model"
+)
+
+// Vocabularies of the data contract.
+var (
+	clinicianTypes = []string{
+		"physician", "physician_assistant", "nurse_practitioner", "clinical_nurse_specialist",
+		"certified_registered_nurse_anesthetist", "certified_nurse_midwife", "physical_therapist",
+		"occupational_therapist", "speech_language_pathologist", "audiologist",
+		"clinical_psychologist", "registered_dietitian", "clinical_social_worker", "chiropractor",
+		"other",
+	}
+	segments        = []string{"1", "2"}
+	exceptionTypes  = []string{model.ExceptionPIHardship, model.ExceptionEUC}
+	statuses        = []string{model.StatusDraft, model.StatusSubmitted, model.StatusApproved, model.StatusDenied, model.StatusWithdrawn}
+	pathways        = []string{string(model.PathwayTraditional), string(model.PathwayMVP), string(model.PathwayAPP)}
+	submissionCats  = []string{"quality", "ia", "pi"}
+	exceptionLevels = []model.Level{model.LevelIndividual, model.LevelGroup, model.LevelVirtualGroup, model.LevelAPMEntity}
+	everyLevel      = []model.Level{model.LevelIndividual, model.LevelGroup, model.LevelVirtualGroup, model.LevelSubgroup, model.LevelAPMEntity}
+)
+
+// handler decodes the rows of one table into its slice of model.Inputs.
+type handler interface {
+	// decode turns the cells of c into a row. It returns false when the row is rejected, with
+	// the reject's Column, Value, Code and Message in c.rej.
+	decode(c *rowCtx) bool
+	// grow makes room for about n more rows.
+	grow(n int)
+}
+
+// table is the decoder of one table: dec fills a row, key (when not nil) names the row's
+// unique key; a row whose key was seen is a duplicate_key reject.
+type table[T any, K comparable] struct {
+	out     *[]T
+	dec     func(c *rowCtx, r *T)
+	key     func(r *T) K
+	keyCols string            // key column names, for the reject's column
+	keyVal  func(r *T) string // key values, for the reject's value
+	seen    map[K]int
+	row     func(r *T) *int
+}
+
+func (t *table[T, K]) decode(c *rowCtx) bool {
+	// Decode in place at the end of the slice: no copy of the row.
+	rows := *t.out
+	n := len(rows)
+	var zero T
+	rows = append(rows, zero)
+	*t.out = rows
+	r := &rows[n]
+	t.dec(c, r)
+	if !c.failed && t.key != nil {
+		k := t.key(r)
+		if first, dup := t.seen[k]; dup {
+			c.failed = true
+			v := t.keyVal(r)
+			c.rej = model.Reject{Column: t.keyCols, Value: v, Code: CodeDuplicateKey,
+				Message: fmt.Sprintf("duplicate key (%s) = (%s): first seen at row %d, which is kept", t.keyCols, v, first)}
+		} else {
+			t.seen[k] = c.row
+		}
+	}
+	if c.failed {
+		rows[n] = zero
+		*t.out = rows[:n]
+		return false
+	}
+	*t.row(r) = c.row
+	return true
+}
+
+func (t *table[T, K]) grow(n int) {
+	*t.out = slices.Grow(*t.out, n)
+	if t.key != nil {
+		seen := make(map[K]int, len(t.seen)+n)
+		maps.Copy(seen, t.seen)
+		t.seen = seen
+	}
+}
+
+func newTable[T any, K comparable](out *[]T, row func(*T) *int, dec func(*rowCtx, *T),
+	keyCols string, key func(*T) K, keyVal func(*T) string) *table[T, K] {
+	t := &table[T, K]{out: out, dec: dec, row: row, key: key, keyCols: keyCols, keyVal: keyVal}
+	if key != nil {
+		t.seen = make(map[K]int)
+	}
+	return t
+}
+
+func req(name string, k kind) column { return column{name: name, kind: k, required: true} }
+func opt(name string, k kind) column { return column{name: name, kind: k} }
+
+// Columns of every table, in contract order (rows are checked in this order).
+var tableColumns = map[string][]column{
+	model.TableClinicians: {
+		req("npi", kindID), req("tin", kindID), opt("clinician_type", kindText),
+		opt("mips_eligible", kindBool), opt("segment", kindInt), opt("total_services", kindInt),
+		opt("hospital_services", kindInt), opt("asc_services", kindInt),
+		opt("patient_facing_encounters", kindInt), opt("hospital_based", kindBool),
+		opt("non_patient_facing", kindBool), opt("asc_based", kindBool), opt("auto_euc", kindBool),
+		opt("practice_zip", kindText), opt("practice_state", kindText), opt("practice_county", kindText),
+	},
+	model.TableGroups:        {req("tin", kindID), opt("clinician_count", kindInt), opt("small_practice", kindBool)},
+	model.TableVirtualGroups: {req("virtual_group_id", kindID), req("tin", kindID)},
+	model.TableSubgroups:     {req("subgroup_id", kindID), req("tin", kindID), req("npi", kindID)},
+	model.TableAPMEntities: {
+		req("apm_entity_id", kindID), opt("apm_entity_type", kindText), req("tin", kindID), opt("npi", kindID),
+	},
+	model.TableExceptions: {
+		req("application_id", kindID), req("exception_type", kindText), req("level", kindText),
+		opt("npi", kindID), opt("tin", kindID), opt("virtual_group_id", kindID), opt("apm_entity_id", kindID),
+		opt("categories", kindText), opt("reason", kindText), req("status", kindText),
+		opt("submitted_at", kindDate), opt("decided_at", kindDate),
+	},
+	model.TableSubmissions: {
+		req("submission_id", kindID), req("level", kindText), opt("npi", kindID), opt("tin", kindID),
+		opt("virtual_group_id", kindID), opt("subgroup_id", kindID), opt("apm_entity_id", kindID),
+		opt("pathway", kindText), req("category", kindText), opt("submission_method", kindText),
+		opt("performance_start", kindDate), opt("performance_end", kindDate), opt("cehrt_id", kindID),
+	},
+	model.TableMeasurements: {
+		req("submission_id", kindID), req("measure_id", kindID), opt("numerator", kindInt),
+		opt("denominator", kindInt), opt("value", kindBool), opt("exclusion", kindBool),
+	},
+	model.TableScores: {
+		req("level", kindText), opt("npi", kindID), opt("tin", kindID), opt("virtual_group_id", kindID),
+		opt("subgroup_id", kindID), opt("apm_entity_id", kindID), opt("quality_score", kindNumber),
+		opt("cost_score", kindNumber), opt("ia_score", kindNumber), opt("pi_score", kindNumber),
+		opt("complex_patient_bonus", kindNumber),
+	},
+	model.TableEUCAreas: {opt("state_code", kindText), opt("county_name", kindText), opt("zipcode", kindText)},
+	model.TableCostMeasures: {
+		req("level", kindText), opt("npi", kindID), opt("tin", kindID), opt("virtual_group_id", kindID),
+		opt("subgroup_id", kindID), opt("apm_entity_id", kindID), req("measure_id", kindID),
+		req("attributed_cases", kindInt), req("case_minimum", kindInt),
+	},
+}
+
+// entityIDs are the ID columns of the submissions, scores and cost_measures tables (columns 1-5
+// after level, or after submission_id and level).
+func entityIDs(first int) idCols {
+	return idCols{npi: first, tin: first + 1, vg: first + 2, sg: first + 3, apm: first + 4}
+}
+
+type pairKey struct{ a, b string }
+type tripleKey struct{ a, b, c string }
+type clinicianKey struct {
+	npiTIN  uint64 // see pairNumber
+	segment int
+}
+type costKey struct {
+	e       model.EntityKey
+	measure string
+}
+
+// newHandler returns the decoder of table name, appending accepted rows to in.
+func newHandler(name string, in *model.Inputs) handler {
+	switch name {
+	case model.TableClinicians:
+		return newTable(&in.Clinicians, func(r *model.Clinician) *int { return &r.Row }, decodeClinician,
+			"npi,tin,segment",
+			func(r *model.Clinician) clinicianKey { return clinicianKey{pairNumber(r.NPI, r.TIN), r.Segment} },
+			func(r *model.Clinician) string { return r.NPI + "," + r.TIN + "," + segmentString(r.Segment) })
+	case model.TableGroups:
+		return newTable(&in.Groups, func(r *model.Group) *int { return &r.Row },
+			func(c *rowCtx, r *model.Group) {
+				r.TIN = c.tin(0, true)
+				r.ClinicianCount = c.count(1, false)
+				r.SmallPractice = c.boolean(2)
+			},
+			"tin", func(r *model.Group) string { return r.TIN }, func(r *model.Group) string { return r.TIN })
+	case model.TableVirtualGroups:
+		return newTable(&in.VirtualGroups, func(r *model.VirtualGroupMember) *int { return &r.Row },
+			func(c *rowCtx, r *model.VirtualGroupMember) {
+				r.VirtualGroupID = c.id(0, true)
+				r.TIN = c.tin(1, true)
+			},
+			"virtual_group_id,tin",
+			func(r *model.VirtualGroupMember) pairKey { return pairKey{r.VirtualGroupID, r.TIN} },
+			func(r *model.VirtualGroupMember) string { return r.VirtualGroupID + "," + r.TIN })
+	case model.TableSubgroups:
+		return newTable(&in.Subgroups, func(r *model.SubgroupMember) *int { return &r.Row },
+			func(c *rowCtx, r *model.SubgroupMember) {
+				r.SubgroupID = c.id(0, true)
+				r.TIN = c.tin(1, true)
+				r.NPI = c.npi(2, true)
+			},
+			"subgroup_id,tin,npi",
+			func(r *model.SubgroupMember) tripleKey { return tripleKey{r.SubgroupID, r.TIN, r.NPI} },
+			func(r *model.SubgroupMember) string { return r.SubgroupID + "," + r.TIN + "," + r.NPI })
+	case model.TableAPMEntities:
+		return newTable(&in.APMEntities, func(r *model.APMParticipant) *int { return &r.Row },
+			func(c *rowCtx, r *model.APMParticipant) {
+				r.APMEntityID = c.id(0, true)
+				r.APMEntityType = c.lowerIn(1)
+				r.TIN = c.tin(2, true)
+				r.NPI = c.npi(3, false)
+			},
+			"apm_entity_id,tin,npi",
+			func(r *model.APMParticipant) tripleKey { return tripleKey{r.APMEntityID, r.TIN, r.NPI} },
+			func(r *model.APMParticipant) string { return r.APMEntityID + "," + r.TIN + "," + r.NPI })
+	case model.TableExceptions:
+		return newTable(&in.Exceptions, func(r *model.Exception) *int { return &r.Row }, decodeException,
+			"application_id", func(r *model.Exception) string { return r.ApplicationID },
+			func(r *model.Exception) string { return r.ApplicationID })
+	case model.TableSubmissions:
+		return newTable(&in.Submissions, func(r *model.Submission) *int { return &r.Row }, decodeSubmission,
+			"submission_id", func(r *model.Submission) string { return r.SubmissionID },
+			func(r *model.Submission) string { return r.SubmissionID })
+	case model.TableMeasurements:
+		return newTable[model.Measurement, struct{}](&in.Measurements, func(r *model.Measurement) *int { return &r.Row },
+			func(c *rowCtx, r *model.Measurement) {
+				r.SubmissionID = c.id(0, true)
+				r.MeasureID = c.id(1, true)
+				r.Numerator = c.count(2, false)
+				r.Denominator = c.count(3, false)
+				r.Value = c.boolean(4)
+				r.Exclusion = c.boolean(5)
+			}, "", nil, nil)
+	case model.TableScores:
+		return newTable(&in.Scores, func(r *model.Score) *int { return &r.Row },
+			func(c *rowCtx, r *model.Score) {
+				r.Entity = c.entity(c.level(0, everyLevel), entityIDs(1))
+				r.Quality = c.number(6, 0, 100)
+				r.Cost = c.number(7, 0, 100)
+				r.IA = c.number(8, 0, 100)
+				r.PI = c.number(9, 0, 100)
+				r.ComplexPatientBonus = c.number(10, 0, math.Inf(1))
+			},
+			"level,npi,tin,virtual_group_id,subgroup_id,apm_entity_id",
+			func(r *model.Score) model.EntityKey { return r.Entity },
+			func(r *model.Score) string { return entityValue(r.Entity) })
+	case model.TableEUCAreas:
+		return newTable[model.EUCArea, struct{}](&in.EUCAreas, func(r *model.EUCArea) *int { return &r.Row },
+			decodeEUCArea, "", nil, nil)
+	case model.TableCostMeasures:
+		return newTable(&in.CostMeasures, func(r *model.CostMeasure) *int { return &r.Row },
+			func(c *rowCtx, r *model.CostMeasure) {
+				r.Entity = c.entity(c.level(0, everyLevel), entityIDs(1))
+				r.MeasureID = c.id(6, true)
+				r.AttributedCases = c.count(7, true).V
+				r.CaseMinimum = c.count(8, true).V
+			},
+			"level,npi,tin,virtual_group_id,subgroup_id,apm_entity_id,measure_id",
+			func(r *model.CostMeasure) costKey { return costKey{r.Entity, r.MeasureID} },
+			func(r *model.CostMeasure) string { return entityValue(r.Entity) + "," + r.MeasureID })
+	}
+	panic("readers: unknown table " + name)
+}
+
+func segmentString(s int) string {
+	if s == 0 {
+		return ""
+	}
+	return strconv.Itoa(s)
+}
+
+func entityValue(k model.EntityKey) string {
+	return strings.Join([]string{string(k.Level), k.NPI, k.TIN, k.VirtualGroupID, k.SubgroupID, k.APMEntityID}, ",")
+}
+
+func decodeClinician(c *rowCtx, r *model.Clinician) {
+	r.NPI = c.npi(0, true)
+	r.TIN = c.tin(1, true)
+	r.ClinicianType = c.enum(2, false, clinicianTypes)
+	r.MIPSEligible = true
+	if b := c.boolean(3); b.Valid {
+		r.MIPSEligible = b.V
+	}
+	switch c.enum(4, false, segments) {
+	case "1":
+		r.Segment = 1
+	case "2":
+		r.Segment = 2
+	}
+	r.TotalServices = c.count(5, false)
+	r.HospitalServices = c.count(6, false)
+	r.ASCServices = c.count(7, false)
+	r.PatientFacingEncounters = c.count(8, false)
+	r.HospitalBased = c.boolean(9)
+	r.NonPatientFacing = c.boolean(10)
+	r.ASCBased = c.boolean(11)
+	r.AutoEUC = c.boolean(12)
+	r.PracticeZIP = c.zip(13)
+	r.PracticeState = c.state(14)
+	r.PracticeCounty = c.textIn(15)
+}
+
+func decodeException(c *rowCtx, r *model.Exception) {
+	r.ApplicationID = c.id(0, true)
+	r.ExceptionType = c.enum(1, true, exceptionTypes)
+	l := c.level(2, exceptionLevels)
+	if l == model.LevelAPMEntity && r.ExceptionType == model.ExceptionPIHardship {
+		c.fail(2, CodePIHardshipLevel, "an APM Entity cannot apply for a PI hardship exception (its participants apply individually or as groups)")
+		return
+	}
+	r.Entity = c.entity(l, idCols{npi: 3, tin: 4, vg: 5, sg: -1, apm: 6})
+	if r.ExceptionType == model.ExceptionEUC {
+		r.Categories = c.categories(7)
+		if !c.failed && r.Categories == 0 && l != model.LevelAPMEntity {
+			c.fail(7, CodeEUCNoCategories, "an EUC application at level %s must list its categories (quality;cost;ia;pi)", l)
+			return
+		}
+	}
+	r.Reason = c.text(8)
+	r.Status = c.enum(9, true, statuses)
+	r.SubmittedAt = c.date(10)
+	r.DecidedAt = c.date(11)
+}
+
+func decodeSubmission(c *rowCtx, r *model.Submission) {
+	r.SubmissionID = c.id(0, true)
+	r.Entity = c.entity(c.level(1, everyLevel), entityIDs(2))
+	r.Pathway = model.Pathway(c.enum(7, false, pathways))
+	if r.Pathway == "" {
+		r.Pathway = model.PathwayTraditional
+	}
+	if cat := c.enum(8, true, submissionCats); cat != "" {
+		r.Category, _ = model.ParseCategory(cat)
+	}
+	r.SubmissionMethod = c.lowerIn(9)
+	r.PerformanceStart = c.date(10)
+	r.PerformanceEnd = c.date(11)
+	r.CEHRTID = c.textIn(12)
+}
+
+func decodeEUCArea(c *rowCtx, r *model.EUCArea) {
+	r.StateCode = c.state(0)
+	r.CountyName = c.textIn(1)
+	r.Zipcode = c.zip(2)
+	if c.failed || r.Zipcode != "" {
+		return
+	}
+	switch {
+	case r.StateCode == "":
+		c.fail(0, CodeRequiredMissing, "a euc_areas row names a zipcode, or a state_code and county_name")
+	case r.CountyName == "":
+		c.fail(1, CodeRequiredMissing, "a euc_areas row names a zipcode, or a state_code and county_name")
+	}
+}
