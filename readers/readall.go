@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,7 +32,10 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, &FileError{File: dir, Code: CodeFileUnreadable, Err: err}
+		if pe, ok := err.(*fs.PathError); ok {
+			err = pe.Err
+		}
+		return nil, &FileError{File: dir, Code: CodeFileUnreadable, Err: fmt.Errorf("input directory: %w", err)}
 	}
 	names := make(map[string]bool, len(entries))
 	for _, e := range entries {

@@ -30,7 +30,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"run", "--year", "2025", "--in", "../../testdata/sample", "--out", out, "--format", "xml"}, 2, "unknown output format"},
 		{[]string{"run", "--year", "2025", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"run", "--year", "2021", "--in", "../../testdata/sample", "--out", out}, 1, "supported: 2022, 2023, 2024, 2025"},
-		{[]string{"run", "--year", "2025", "--in", filepath.Join(out, "nope"), "--out", out}, 1, "clinicians"},
+		{[]string{"run", "--year", "2025", "--in", filepath.Join(out, "nope"), "--out", out}, 1, "input directory: no such file or directory"},
 		{[]string{"run", "--year", "2025", "--in", "../../testdata/sample", "--out", out, "--strict"}, 1, "--strict"},
 		{[]string{"validate", "--in", "../../testdata/sample"}, 1, "3 rows rejected"},
 		{[]string{"validate", "--in", "../../testdata/statuses"}, 0, ""},
