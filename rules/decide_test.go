@@ -163,7 +163,7 @@ func TestQualifies(t *testing.T) {
 	i := func(v int64) model.OptInt { return model.OptInt{V: v, Valid: true} }
 	yes := model.OptBool{V: true, Valid: true}
 	datesOnly := &model.Submission{Category: model.PI, PerformanceStart: day(2025, 1, 1), PerformanceEnd: day(2025, 12, 31), CEHRTID: "0015HBCDE12345F"}
-	full := []model.Measurement{{MeasureID: "PI_EP_1", Numerator: i(8), Denominator: i(9)}, {MeasureID: "PI_PPHI_1", Value: yes}}
+	full := piComplete()
 	y24, y25 := mustYear(t, 2024), mustYear(t, 2025)
 	// rules.md section 4: in 2024 dates and a CEHRT ID are data; in 2025 they are not.
 	if !y24.Qualifies(datesOnly, nil) {

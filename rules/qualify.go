@@ -46,8 +46,13 @@ func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
 		if m.Value.Valid && m.Value.V {
 			attested[m.MeasureID] = true
 		}
+		claimed := m.Exclusion.Valid && m.Exclusion.V
+		if _, isExclusion := y.Qualifying.PIExclusions[m.MeasureID]; isExclusion && m.Value.Valid && m.Value.V {
+			// CMS reports an exclusion as its own yes/no measure: "yes" claims it.
+			claimed = true
+		}
 		switch {
-		case m.Exclusion.Valid && m.Exclusion.V:
+		case claimed:
 			// A claimed exclusion counts as data for the measure it excludes (or, given
 			// against the measure's own ID, for that measure).
 			performance[m.MeasureID] = true

@@ -262,6 +262,19 @@ func parseYear(b []byte) (*Year, error) {
 			}
 		}
 	}
+	required := map[string]bool{}
+	for _, o := range y.Qualifying.PIObjectives {
+		for _, opt := range o.AnyOf {
+			for _, id := range opt {
+				required[id] = true
+			}
+		}
+	}
+	for ex, target := range y.Qualifying.PIExclusions {
+		if !required[target] {
+			return nil, fmt.Errorf("qualifying.pi_exclusions: %s excludes %s, which no objective requires", ex, target)
+		}
+	}
 	if y.Qualifying.PIMinPerformanceDays <= 0 || y.Qualifying.PIMinPerformanceDays > 366 {
 		return nil, fmt.Errorf("qualifying.pi_min_performance_days %d out of range", y.Qualifying.PIMinPerformanceDays)
 	}
