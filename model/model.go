@@ -398,3 +398,13 @@ var ClinicianTypes = []string{
 	"clinical_psychologist", "registered_dietitian", "clinical_social_worker", "chiropractor",
 	"other",
 }
+
+// Member is one row of the `members` output: an NPI/TIN that belongs to a virtual group,
+// subgroup or APM Entity (a whole-TIN participant is listed once per NPI of the TIN).
+type Member struct {
+	Level          Level
+	VirtualGroupID string
+	SubgroupID     string
+	APMEntityID    string
+	TIN, NPI       string
+}

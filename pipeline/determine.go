@@ -19,6 +19,7 @@ type Result struct {
 	Determinations  []model.Determination
 	APMParticipants []model.APMParticipantResult
 	ClinicianScores []model.ClinicianScore
+	Members         []model.Member
 	Notes           []string
 	NoPolicyRows    int // rows flagged weights.no_policy_row
 }
@@ -49,7 +50,7 @@ func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	if err != nil {
 		return nil, err
 	}
-	groups := make([][]model.Determination, len(ix.tins))
+	groups := make([]groupFacts, len(ix.tins))
 	err = parallel(ctx, workers, len(groups), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			groups[i] = ix.decideGroup(&ix.tins[i], tins[i], inds)
@@ -58,13 +59,20 @@ func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	if err != nil {
 		return nil, err
 	}
+	lv := ix.decideLevels(tins, inds, groups)
 
 	res := &Result{}
 	for i := range inds {
 		res.Determinations = append(res.Determinations, inds[i].rows...)
 	}
 	for i := range groups {
-		res.Determinations = append(res.Determinations, groups[i]...)
+		res.Determinations = append(res.Determinations, groups[i].rows...)
+	}
+	res.Determinations = append(res.Determinations, lv.rows...)
+	res.APMParticipants = lv.participants
+	res.Members = lv.members
+	if in.Has(model.TableScores) {
+		res.ClinicianScores = ix.clinicianScores(inds, groups, lv)
 	}
 	for i := range res.Determinations {
 		if hasFlag(res.Determinations[i].Flags, rules.FlagNoPolicyRow) {
@@ -146,7 +154,11 @@ type indivResult struct {
 	status    rules.IndividualStatus
 	eligible  bool
 	piReweigh bool // qualifies for PI reweighting as an individual (group.all_clinicians_reweighted)
-	rows      []model.Determination
+	// piReason is the first reason PI is reweighted for the individual (automatic status or
+	// clinician type, else an approved individual PI hardship), "" when none.
+	piReason string
+	autoEUC  bool
+	rows     []model.Determination
 }
 
 func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
@@ -176,9 +188,16 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
 	piAuto := y.IndividualPIReasons(r.status, tf.small, clinicianType)
 	apps := ix.approved[k]
 	r.piReweigh = len(piAuto) > 0
+	r.autoEUC = autoEUC
+	if len(piAuto) > 0 {
+		r.piReason = piAuto[0]
+	}
 	for _, a := range apps {
 		if a.Type == model.ExceptionPIHardship {
 			r.piReweigh = true
+			if r.piReason == "" {
+				r.piReason = rules.IDPIHardship + ":" + a.ID
+			}
 		}
 	}
 	smallFlag := rules.Flag{Value: tf.small, Given: tf.smallGiven, Derived: !tf.smallGiven}
@@ -212,14 +231,19 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
 	return r
 }
 
-// row decides one entity and pathway and fills the determinations row.
+// row decides one entity and pathway and fills the determinations row, with the final score
+// from the entity's scores row.
 func (ix *index) row(base model.Determination, k model.EntityKey, p model.Pathway, f *rules.Facts) model.Determination {
+	return ix.rowScored(base, p, f, ix.scores[k])
+}
+
+func (ix *index) rowScored(base model.Determination, p model.Pathway, f *rules.Facts, sc *model.Score) model.Determination {
 	y := ix.year
 	d := y.Decide(f)
 	row := base
 	row.Pathway = p
 	y.Apply(&d, &row)
-	score, missing := y.FinalScore(&d, ix.scores[k])
+	score, missing := y.FinalScore(&d, sc)
 	row.FinalScore = score
 	if missing {
 		row.Flags = joinFlags(row.Flags, rules.FlagMissingScore)
@@ -227,45 +251,42 @@ func (ix *index) row(base model.Determination, k model.EntityKey, p model.Pathwa
 	return row
 }
 
-func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult) []model.Determination {
-	y := ix.year
-	n := len(t.members)
-	var hb, npf, asc, eligible, reweighted int
-	for _, m := range t.members {
-		r := &inds[m]
-		if r.status.HospitalBased.Value {
-			hb++
-		}
-		if r.status.NonPatientFacing.Value {
-			npf++
-		}
-		if r.status.ASCBased.Value {
-			asc++
-		}
-		if r.eligible {
-			eligible++
-			if r.piReweigh {
-				reweighted++
-			}
+// groupFacts is what a group's determination decided that its subgroups inherit.
+type groupFacts struct {
+	base   model.Determination // statuses, shares, source
+	piAuto []string
+	apps   []rules.Application
+	rows   []model.Determination
+}
+
+// statusCounts counts the statuses of a set of individuals for the >75% rules and the
+// all-clinicians rule.
+type statusCounts struct {
+	n, hb, npf, asc, eligible, reweighted int
+}
+
+func (c *statusCounts) add(r *indivResult) {
+	c.n++
+	if r.status.HospitalBased.Value {
+		c.hb++
+	}
+	if r.status.NonPatientFacing.Value {
+		c.npf++
+	}
+	if r.status.ASCBased.Value {
+		c.asc++
+	}
+	if r.eligible {
+		c.eligible++
+		if r.piReweigh {
+			c.reweighted++
 		}
 	}
-	g := model.Determination{
-		Level:                 model.LevelGroup,
-		TIN:                   t.tin,
-		MIPSEligible:          eligible > 0,
-		ClinicianCount:        n,
-		SmallPractice:         tf.small,
-		HospitalBased:         y.GroupShare(hb, n),
-		NonPatientFacing:      y.GroupShare(npf, n),
-		ASCBased:              y.GroupShare(asc, n),
-		HospitalBasedShare:    share(hb, n),
-		NonPatientFacingShare: share(npf, n),
-		ASCBasedShare:         share(asc, n),
-		StatusSource:          "derived",
-	}
-	if tf.smallGiven {
-		g.StatusSource = "mixed"
-	}
+}
+
+// groupPIReasons lists why PI is reweighted automatically for a group or virtual group
+// (rules.md section 2), in the order of the rules.
+func groupPIReasons(g *model.Determination, c statusCounts) []string {
 	var piAuto []string
 	if g.ASCBased {
 		piAuto = append(piAuto, rules.IDGroupASCBased)
@@ -279,24 +300,51 @@ func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult) []mod
 	if g.NonPatientFacing {
 		piAuto = append(piAuto, rules.IDGroupNonPatientFace)
 	}
-	if eligible > 0 && reweighted == eligible {
+	if c.eligible > 0 && c.reweighted == c.eligible {
 		piAuto = append(piAuto, rules.IDGroupAllReweighted)
 	}
+	return piAuto
+}
+
+// shareStatuses fills the >75% statuses and shares of a group-like row.
+func (ix *index) shareStatuses(g *model.Determination, c statusCounts) {
+	y := ix.year
+	g.ClinicianCount = c.n
+	g.MIPSEligible = c.eligible > 0
+	g.HospitalBased = y.GroupShare(c.hb, c.n)
+	g.NonPatientFacing = y.GroupShare(c.npf, c.n)
+	g.ASCBased = y.GroupShare(c.asc, c.n)
+	g.HospitalBasedShare = share(c.hb, c.n)
+	g.NonPatientFacingShare = share(c.npf, c.n)
+	g.ASCBasedShare = share(c.asc, c.n)
+}
+
+func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult) groupFacts {
+	var c statusCounts
+	for _, m := range t.members {
+		c.add(&inds[m])
+	}
+	g := model.Determination{Level: model.LevelGroup, TIN: t.tin, SmallPractice: tf.small, StatusSource: "derived"}
+	ix.shareStatuses(&g, c)
+	if tf.smallGiven {
+		g.StatusSource = "mixed"
+	}
+	piAuto := groupPIReasons(&g, c)
 	k := model.EntityKey{Level: model.LevelGroup, TIN: t.tin}
-	var rows []model.Determination
+	gf := groupFacts{base: g, piAuto: piAuto, apps: ix.approved[k]}
 	for _, p := range ix.pathwaysOf(k, model.PathwayTraditional) {
 		f := rules.Facts{
 			Level:          model.LevelGroup,
 			Pathway:        p,
 			SmallPractice:  tf.small,
 			PIAutomatic:    piAuto,
-			Applications:   ix.approved[k],
+			Applications:   gf.apps,
 			CostReweighted: ix.costReasons(k),
 			Data:           ix.dataOf(k, p),
 		}
-		rows = append(rows, ix.row(g, k, p, &f))
+		gf.rows = append(gf.rows, ix.row(g, k, p, &f))
 	}
-	return rows
+	return gf
 }
 
 func share(count, n int) model.OptFloat {

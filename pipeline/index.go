@@ -50,6 +50,7 @@ type tinIndex struct {
 // index holds the inputs arranged for lookup by entity.
 type index struct {
 	year        *rules.Year
+	in          *model.Inputs
 	individuals []individual // sorted by TIN, NPI
 	tins        []tinIndex   // sorted by TIN
 	tinPos      map[string]int
@@ -72,6 +73,7 @@ type index struct {
 func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 	ix := &index{
 		year:         y,
+		in:           in,
 		tinPos:       map[string]int{},
 		groups:       map[string]*model.Group{},
 		approved:     map[model.EntityKey][]rules.Application{},

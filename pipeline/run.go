@@ -108,6 +108,8 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		WriteAPMParticipants: in.Has(model.TableAPMEntities),
 		ClinicianScores:      res.ClinicianScores,
 		WriteClinicianScores: in.Has(model.TableScores),
+		Members:              res.Members,
+		WriteMembers:         in.Has(model.TableVirtualGroups) || in.Has(model.TableSubgroups) || in.Has(model.TableAPMEntities),
 		Rejects:              in.Rejects,
 		Metadata:             meta,
 		Manifest: writers.Manifest{

@@ -45,6 +45,10 @@ func sample() *writers.Output {
 				Picked: "individual", PaymentYear: 2027},
 		},
 		WriteClinicianScores: true,
+		Members: []model.Member{
+			{Level: model.LevelAPMEntity, APMEntityID: "A1", TIN: "000123456", NPI: "0123456789"},
+		},
+		WriteMembers: true,
 		Rejects: []model.Reject{
 			{Severity: "error", Table: "clinicians", File: "clinicians.csv", Row: 4, Column: "npi",
 				Value: "0123456780", Code: "npi.check_digit", Message: "bad check digit"},
@@ -287,7 +291,7 @@ func TestPathsAreQuoted(t *testing.T) {
 func TestOnlyTablesPresent(t *testing.T) {
 	dir := t.TempDir()
 	out := sample()
-	out.WriteAPMParticipants, out.WriteClinicianScores = false, false
+	out.WriteAPMParticipants, out.WriteClinicianScores, out.WriteMembers = false, false, false
 	if err := writers.Write(context.Background(), dir, writers.FormatParquet, out); err != nil {
 		t.Fatal(err)
 	}

@@ -82,10 +82,13 @@ type Year struct {
 	PaymentYear          int
 	PerformanceThreshold float64
 	PIClinicianTypes     map[string]bool
-	Statuses             Statuses
-	Qualifying           Qualifying
-	Sources              map[string]string
-	tables               map[string]*WeightTable
+	// SSPPIReportingRequired: Shared Savings Program ACO participants must report PI unless
+	// excluded (rules.md apm.ssp_pi_required, from 2025).
+	SSPPIReportingRequired bool
+	Statuses               Statuses
+	Qualifying             Qualifying
+	Sources                map[string]string
+	tables                 map[string]*WeightTable
 }
 
 // Set is every year's policy, validated.
@@ -99,6 +102,7 @@ type yearFile struct {
 	PerformanceThreshold *float64                 `json:"performance_threshold"`
 	Sources              map[string]string        `json:"sources"`
 	PIClinicianTypes     []string                 `json:"pi_clinician_types"`
+	SSPPIReporting       *bool                    `json:"ssp_pi_reporting_required"`
 	Statuses             *Statuses                `json:"statuses"`
 	Qualifying           *Qualifying              `json:"qualifying"`
 	WeightTables         map[string]weightTableJS `json:"weight_tables"`
@@ -209,20 +213,23 @@ func parseYear(b []byte) (*Year, error) {
 		return nil, fmt.Errorf("performance_threshold missing or outside (0, 100]")
 	case f.PIClinicianTypes == nil:
 		return nil, fmt.Errorf("pi_clinician_types missing (use [] for none)")
+	case f.SSPPIReporting == nil:
+		return nil, fmt.Errorf("ssp_pi_reporting_required missing")
 	case f.Statuses == nil:
 		return nil, fmt.Errorf("statuses missing")
 	case f.Qualifying == nil:
 		return nil, fmt.Errorf("qualifying missing")
 	}
 	y := &Year{
-		PerformanceYear:      f.PerformanceYear,
-		PaymentYear:          f.PaymentYear,
-		PerformanceThreshold: *f.PerformanceThreshold,
-		PIClinicianTypes:     map[string]bool{},
-		Statuses:             *f.Statuses,
-		Qualifying:           *f.Qualifying,
-		Sources:              f.Sources,
-		tables:               map[string]*WeightTable{},
+		PerformanceYear:        f.PerformanceYear,
+		PaymentYear:            f.PaymentYear,
+		PerformanceThreshold:   *f.PerformanceThreshold,
+		PIClinicianTypes:       map[string]bool{},
+		SSPPIReportingRequired: *f.SSPPIReporting,
+		Statuses:               *f.Statuses,
+		Qualifying:             *f.Qualifying,
+		Sources:                f.Sources,
+		tables:                 map[string]*WeightTable{},
 	}
 	for _, t := range f.PIClinicianTypes {
 		if !slices.Contains(model.ClinicianTypes, t) {

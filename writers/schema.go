@@ -12,10 +12,13 @@ const (
 	TableAPMParticipants = "apm_participants"
 	TableClinicianScores = "clinician_scores"
 	TableRejects         = "rejects"
+	// TableMembers is not in the data contract: it lists the NPI/TINs of every virtual group,
+	// subgroup and APM Entity, so `reweigh explain` and analysts can join clinicians to them.
+	TableMembers = "members"
 )
 
 // OutputTables lists the output table names in contract order (the order of manifest outputs).
-var OutputTables = []string{TableDeterminations, TableAPMParticipants, TableClinicianScores, TableRejects}
+var OutputTables = []string{TableDeterminations, TableAPMParticipants, TableClinicianScores, TableMembers, TableRejects}
 
 // Kind is the type of an output column.
 type Kind int
@@ -61,6 +64,8 @@ func Schema(table string) []Column {
 		cols = columnsOf(apmParticipantFields)
 	case TableClinicianScores:
 		cols = columnsOf(clinicianScoreFields)
+	case TableMembers:
+		cols = columnsOf(memberFields)
 	case TableRejects:
 		cols = columnsOf(rejectFields)
 	}
@@ -209,6 +214,18 @@ var clinicianScoreFields = []field[cs]{
 	optDouble("final_score", func(s *cs) model.OptFloat { return s.FinalScore }),
 	optText("picked", true, func(s *cs) string { return s.Picked }),
 	integer("payment_year", func(s *cs) int { return s.PaymentYear }),
+}
+
+type mem = model.Member
+
+// memberFields are the columns of `members`.
+var memberFields = []field[mem]{
+	text("level", true, func(m *mem) string { return string(m.Level) }),
+	optText("virtual_group_id", false, func(m *mem) string { return m.VirtualGroupID }),
+	optText("subgroup_id", false, func(m *mem) string { return m.SubgroupID }),
+	optText("apm_entity_id", false, func(m *mem) string { return m.APMEntityID }),
+	optText("tin", false, func(m *mem) string { return m.TIN }),
+	optText("npi", false, func(m *mem) string { return m.NPI }),
 }
 
 type rej = model.Reject

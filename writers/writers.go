@@ -85,6 +85,9 @@ type Output struct {
 	ClinicianScores      []model.ClinicianScore
 	WriteClinicianScores bool
 
+	Members      []model.Member
+	WriteMembers bool
+
 	Rejects []model.Reject
 
 	// Manifest is written as manifest.json. Write fills in Outputs, and RejectsByCode when it
@@ -143,6 +146,9 @@ func (out *Output) tables() []tableOut {
 	}
 	if out.WriteClinicianScores {
 		ts = append(ts, rowsOf[cs]{TableClinicianScores, clinicianScoreFields, out.ClinicianScores})
+	}
+	if out.WriteMembers {
+		ts = append(ts, rowsOf[mem]{TableMembers, memberFields, out.Members})
 	}
 	return append(ts, rowsOf[rej]{TableRejects, rejectFields, out.Rejects})
 }

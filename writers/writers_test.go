@@ -43,11 +43,12 @@ var contractColumns = map[string][]string{
 	TableClinicianScores: {"npi", "tin", "individual_final_score", "group_final_score",
 		"subgroup_final_score", "apm_entity_final_score", "virtual_group_final_score", "final_score",
 		"picked", "payment_year"},
+	TableMembers: {"level", "virtual_group_id", "subgroup_id", "apm_entity_id", "tin", "npi"},
 	TableRejects: {"severity", "table", "file", "row", "column", "value", "code", "message"},
 }
 
 func TestSchemaContractOrder(t *testing.T) {
-	if !slices.Equal(OutputTables, []string{"determinations", "apm_participants", "clinician_scores", "rejects"}) {
+	if !slices.Equal(OutputTables, []string{"determinations", "apm_participants", "clinician_scores", "members", "rejects"}) {
 		t.Errorf("OutputTables = %v", OutputTables)
 	}
 	for _, table := range OutputTables {
@@ -141,6 +142,11 @@ func sample() *Output {
 			{NPI: "1234567893", TIN: "000000001", PaymentYear: 2027},
 		},
 		WriteClinicianScores: true,
+		Members: []model.Member{
+			{Level: model.LevelVirtualGroup, VirtualGroupID: "VG-1", TIN: "000000001", NPI: "1234567893"},
+			{Level: model.LevelSubgroup, SubgroupID: "SG-1", TIN: "000000001", NPI: "1234567893"},
+		},
+		WriteMembers: true,
 		Rejects: []model.Reject{
 			{Severity: "error", Table: "clinicians", File: "in/clinicians.csv", Row: 7, Column: "npi",
 				Value: "012345678", Code: "npi.check_digit", Message: `bad check digit, "0" expected`},
@@ -220,6 +226,16 @@ func expectedCells(out *Output) map[string][][]any {
 			of(s.IndividualFinalScore), of(s.GroupFinalScore), of(s.SubgroupFinalScore),
 			of(s.APMEntityFinalScore), of(s.VirtualGroupFinalScore), of(s.FinalScore), picked,
 			int64(s.PaymentYear)})
+	}
+	for _, mb := range out.Members {
+		nul := func(s string) any {
+			if s == "" {
+				return nil
+			}
+			return s
+		}
+		m[TableMembers] = append(m[TableMembers], []any{string(mb.Level), nul(mb.VirtualGroupID), nul(mb.SubgroupID),
+			nul(mb.APMEntityID), nul(mb.TIN), nul(mb.NPI)})
 	}
 	for _, r := range out.Rejects {
 		var row any
@@ -475,6 +491,7 @@ func TestManifest(t *testing.T) {
 	wantOutputs := []OutputStat{
 		{"determinations", "determinations.csv", 5},
 		{"apm_participants", "apm_participants.csv", 3},
+		{"members", "members.csv", 2},
 		{"rejects", "rejects.csv", 3},
 	}
 	if !reflect.DeepEqual(m.Outputs, wantOutputs) || !reflect.DeepEqual(out.Manifest.Outputs, wantOutputs) {
@@ -650,7 +667,7 @@ func TestStaleOutputsRemoved(t *testing.T) {
 	}
 	slices.Sort(names)
 	want := []string{".reweigh-tmp-other/x.txt", "apm_participants.csv/inside", "clinician_scores.csv", "determinations.csv",
-		"determinations.parquet.bak", "determinations_old.csv", "manifest.json", "notes.txt", "rejects.csv"}
+		"determinations.parquet.bak", "determinations_old.csv", "manifest.json", "members.csv", "notes.txt", "rejects.csv"}
 	if !slices.Equal(names, want) {
 		t.Errorf("files after second run:\n got %v\nwant %v", names, want)
 	}
@@ -672,7 +689,7 @@ func TestDeterministicBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 			sa, sb := snapshot(t, a), snapshot(t, b)
-			if len(sa) != 6 { // ".", 4 tables, manifest
+			if len(sa) != 7 { // ".", 5 tables, manifest
 				t.Errorf("%d entries: %v", len(sa), slices.Sorted(maps.Keys(sa)))
 			}
 			for name := range sa {

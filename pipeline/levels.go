@@ -1,0 +1,379 @@
+package pipeline
+
+import (
+	"cmp"
+	"slices"
+
+	"reweigh/model"
+	"reweigh/rules"
+)
+
+// levels is what the virtual group, subgroup and APM Entity determinations produced.
+type levels struct {
+	rows         []model.Determination
+	participants []model.APMParticipantResult
+	members      []model.Member
+
+	vgOfTIN  map[string]int   // TIN -> index into vgScores
+	vgScores []model.OptFloat // best final score of each virtual group
+	vgIDs    []string         // virtual group ID of each vgScores
+	sgOf     map[int][]int    // individual -> subgroups (index into sgScores)
+	sgScores []model.OptFloat // best final score of each subgroup
+	apmOf    map[int][]int    // individual -> APM Entities (index into apmScores)
+	apmScore []model.OptFloat // best final score of each APM Entity
+	apmIDs   []string         // APM Entity ID of each apmScore
+	sgIDs    []string         // subgroup ID of each sgScores
+}
+
+// bestScore returns the highest final score among an entity's rows (one per pathway).
+func bestScore(rows []model.Determination) model.OptFloat {
+	var best model.OptFloat
+	for _, r := range rows {
+		if r.FinalScore.Valid && (!best.Valid || r.FinalScore.V > best.V) {
+			best = r.FinalScore
+		}
+	}
+	return best
+}
+
+// decideLevels makes the virtual group, subgroup and APM Entity rows (rules.md sections 2, 5
+// and 6). They depend on the individual and group results, and there are few of them, so they
+// are evaluated after the parallel stages.
+func (ix *index) decideLevels(tins []tinFacts, inds []indivResult, groups []groupFacts) levels {
+	lv := levels{vgOfTIN: map[string]int{}, sgOf: map[int][]int{}, apmOf: map[int][]int{}}
+	ix.virtualGroups(&lv, tins, inds)
+	ix.subgroups(&lv, tins, inds, groups)
+	ix.apmEntities(&lv, inds)
+	return lv
+}
+
+// membersOfTIN returns the individuals (indices) billing under a TIN.
+func (ix *index) membersOfTIN(tin string) []int {
+	if p, ok := ix.tinPos[tin]; ok {
+		return ix.tins[p].members
+	}
+	return nil
+}
+
+// individualAt returns the index of the NPI/TIN's individual, or -1.
+func (ix *index) individualAt(npi, tin string) int {
+	for _, m := range ix.membersOfTIN(tin) {
+		if ix.individuals[m].npi == npi {
+			return m
+		}
+	}
+	return -1
+}
+
+func (ix *index) virtualGroups(lv *levels, tins []tinFacts, inds []indivResult) {
+	byVG := map[string][]string{}
+	for _, m := range ix.in.VirtualGroups {
+		if !slices.Contains(byVG[m.VirtualGroupID], m.TIN) {
+			byVG[m.VirtualGroupID] = append(byVG[m.VirtualGroupID], m.TIN)
+		}
+	}
+	y := ix.year
+	for _, id := range sortedKeys(byVG) {
+		vgTINs := byVG[id]
+		slices.Sort(vgTINs)
+		var c statusCounts
+		var clinicians int64
+		flags := ""
+		// The shares are over distinct NPIs (a status held under any of the TINs counts);
+		// the all-clinicians rule over every eligible NPI/TIN.
+		seen := map[string]*indivResult{}
+		for _, tin := range vgTINs {
+			members := ix.membersOfTIN(tin)
+			if len(members) == 0 {
+				continue
+			}
+			if _, dup := lv.vgOfTIN[tin]; !dup {
+				lv.vgOfTIN[tin] = len(lv.vgScores)
+			}
+			tf := tins[ix.tinPos[tin]]
+			count := int64(tf.clinicians)
+			eligible := 0
+			if g := ix.groups[tin]; g != nil && g.ClinicianCount.Valid {
+				count = g.ClinicianCount.V
+				eligible = int(count)
+			} else {
+				for _, m := range members {
+					if inds[m].eligible {
+						eligible++
+					}
+				}
+			}
+			clinicians += count
+			if int64(eligible) > y.Statuses.VirtualGroupTINMaxClinicians {
+				flags = joinFlags(flags, rules.FlagVirtualGroupTIN+":"+tin)
+			}
+			for _, m := range members {
+				ind := &ix.individuals[m]
+				lv.members = append(lv.members, model.Member{Level: model.LevelVirtualGroup, VirtualGroupID: id, TIN: tin, NPI: ind.npi})
+				r := inds[m]
+				if prev, ok := seen[ind.npi]; ok {
+					prev.status.HospitalBased.Value = prev.status.HospitalBased.Value || r.status.HospitalBased.Value
+					prev.status.NonPatientFacing.Value = prev.status.NonPatientFacing.Value || r.status.NonPatientFacing.Value
+					prev.status.ASCBased.Value = prev.status.ASCBased.Value || r.status.ASCBased.Value
+					prev.eligible = prev.eligible || r.eligible
+					prev.piReweigh = prev.piReweigh && r.piReweigh
+					continue
+				}
+				seen[ind.npi] = &r
+			}
+		}
+		for _, npi := range sortedKeys(seen) {
+			c.add(seen[npi])
+		}
+		k := model.EntityKey{Level: model.LevelVirtualGroup, VirtualGroupID: id}
+		small := y.SmallPractice(clinicians)
+		g := model.Determination{Level: model.LevelVirtualGroup, VirtualGroupID: id, SmallPractice: small, StatusSource: "derived", Flags: flags}
+		ix.shareStatuses(&g, c)
+		piAuto := groupPIReasons(&g, c)
+		var rows []model.Determination
+		for _, p := range ix.pathwaysOf(k, model.PathwayTraditional) {
+			f := rules.Facts{
+				Level: model.LevelVirtualGroup, Pathway: p, SmallPractice: small, PIAutomatic: piAuto,
+				Applications: ix.approved[k], CostReweighted: ix.costReasons(k), Data: ix.dataOf(k, p),
+			}
+			rows = append(rows, ix.row(g, k, p, &f))
+		}
+		lv.rows = append(lv.rows, rows...)
+		lv.vgScores = append(lv.vgScores, bestScore(rows))
+		lv.vgIDs = append(lv.vgIDs, id)
+	}
+}
+
+// inherited lists, per category, the reweighting a subgroup inherits from its affiliated group
+// (rules.md subgroup.inherit): the group's statuses and its approved PI hardship and EUC
+// applications, led by subgroup.inherit:<TIN>. Not the group's cost case minimum (the subgroup
+// has its own cost measures) nor the group's data.
+func inherited(tin string, g *groupFacts) [model.NumCategories][]string {
+	var r [model.NumCategories][]string
+	r[model.PI] = append(r[model.PI], g.piAuto...)
+	for _, a := range g.apps {
+		switch a.Type {
+		case model.ExceptionPIHardship:
+			r[model.PI] = append(r[model.PI], rules.IDPIHardship+":"+a.ID)
+		case model.ExceptionEUC:
+			for _, c := range model.Categories {
+				if a.Categories.Has(c) {
+					r[c] = append(r[c], rules.IDEUC+":"+a.ID)
+				}
+			}
+		}
+	}
+	for _, c := range model.Categories {
+		if len(r[c]) > 0 {
+			r[c] = append([]string{rules.IDSubgroupInherit + ":" + tin}, r[c]...)
+		}
+	}
+	return r
+}
+
+func (ix *index) subgroups(lv *levels, tins []tinFacts, inds []indivResult, groups []groupFacts) {
+	bySG := map[string][]model.SubgroupMember{}
+	for _, m := range ix.in.Subgroups {
+		bySG[m.SubgroupID] = append(bySG[m.SubgroupID], m)
+	}
+	for _, id := range sortedKeys(bySG) {
+		var members []int
+		tinCount := map[string]int{}
+		for _, m := range bySG[id] {
+			i := ix.individualAt(m.NPI, m.TIN)
+			if i < 0 || slices.Contains(members, i) {
+				continue
+			}
+			members = append(members, i)
+			tinCount[m.TIN]++
+		}
+		if len(members) == 0 {
+			continue
+		}
+		// The affiliated group: the members' TIN (the most common one if they disagree).
+		tin := ""
+		for _, t := range sortedKeys(tinCount) {
+			if tin == "" || tinCount[t] > tinCount[tin] {
+				tin = t
+			}
+		}
+		flags := ""
+		if len(tinCount) > 1 {
+			flags = "subgroup.multiple_tins"
+		}
+		gi := ix.tinPos[tin]
+		gf := &groups[gi]
+		g := gf.base
+		g.Level, g.SubgroupID, g.TIN, g.Flags = model.LevelSubgroup, id, tin, flags
+		eligible := false
+		for _, m := range members {
+			eligible = eligible || inds[m].eligible
+			lv.members = append(lv.members, model.Member{Level: model.LevelSubgroup, SubgroupID: id, TIN: ix.individuals[m].tin, NPI: ix.individuals[m].npi})
+		}
+		g.ClinicianCount, g.MIPSEligible = len(members), eligible
+		k := model.EntityKey{Level: model.LevelSubgroup, SubgroupID: id}
+		var rows []model.Determination
+		for _, p := range ix.pathwaysOf(k, model.PathwayMVP) {
+			f := rules.Facts{
+				Level: model.LevelSubgroup, Pathway: p, SmallPractice: tins[gi].small,
+				Inherited: inherited(tin, gf), CostReweighted: ix.costReasons(k), Data: ix.dataOf(k, p),
+			}
+			rows = append(rows, ix.row(g, k, p, &f))
+		}
+		lv.rows = append(lv.rows, rows...)
+		for _, m := range members {
+			lv.sgOf[m] = append(lv.sgOf[m], len(lv.sgScores))
+		}
+		lv.sgScores = append(lv.sgScores, bestScore(rows))
+		lv.sgIDs = append(lv.sgIDs, id)
+	}
+}
+
+func (ix *index) apmEntities(lv *levels, inds []indivResult) {
+	type entity struct {
+		typ          string
+		participants []int
+	}
+	byAPM := map[string]*entity{}
+	for _, p := range ix.in.APMEntities {
+		e := byAPM[p.APMEntityID]
+		if e == nil {
+			e = &entity{typ: p.APMEntityType}
+			byAPM[p.APMEntityID] = e
+		}
+		var add []int
+		if p.NPI == "" {
+			add = ix.membersOfTIN(p.TIN)
+		} else if i := ix.individualAt(p.NPI, p.TIN); i >= 0 {
+			add = []int{i}
+		}
+		for _, i := range add {
+			if !slices.Contains(e.participants, i) {
+				e.participants = append(e.participants, i)
+			}
+		}
+	}
+	y := ix.year
+	for _, id := range sortedKeys(byAPM) {
+		e := byAPM[id]
+		if len(e.participants) == 0 {
+			continue
+		}
+		slices.SortFunc(e.participants, func(a, b int) int {
+			ia, ib := &ix.individuals[a], &ix.individuals[b]
+			return cmp.Or(cmp.Compare(ia.tin, ib.tin), cmp.Compare(ia.npi, ib.npi))
+		})
+		ssp := e.typ == "ssp_aco" && y.SSPPIReportingRequired
+		var c statusCounts
+		npis := map[string]bool{}
+		var sum float64
+		var in, out, eligible, reweighted int
+		for _, m := range e.participants {
+			ind := &ix.individuals[m]
+			r := &inds[m]
+			if !npis[ind.npi] {
+				npis[ind.npi] = true
+				c.add(r)
+			}
+			lv.members = append(lv.members, model.Member{Level: model.LevelAPMEntity, APMEntityID: id, TIN: ind.tin, NPI: ind.npi})
+			lv.apmOf[m] = append(lv.apmOf[m], len(lv.apmScore))
+			reason := r.piReason
+			if reason == "" {
+				// An approved group PI hardship for the participant's TIN also leaves it out.
+				for _, a := range ix.approved[model.EntityKey{Level: model.LevelGroup, TIN: ind.tin}] {
+					if a.Type == model.ExceptionPIHardship {
+						reason = rules.IDPIHardship + ":" + a.ID
+						break
+					}
+				}
+			}
+			p := model.APMParticipantResult{APMEntityID: id, TIN: ind.tin, NPI: ind.npi, PIScoreUsed: ix.participantPI(ind.npi, ind.tin)}
+			if r.eligible {
+				eligible++
+				if reason != "" {
+					reweighted++
+				}
+			}
+			switch {
+			case !r.eligible:
+				p.ExcludedReason = "not_mips_eligible"
+			case reason != "":
+				p.ExcludedReason = reason
+			default:
+				p.InPIAverage = true
+				if p.PIScoreUsed.Valid {
+					sum += p.PIScoreUsed.V
+				}
+			}
+			if p.InPIAverage {
+				in++
+			} else {
+				out++
+			}
+			if ssp {
+				p.PIReportingRequired = model.OptBool{V: r.eligible && reason == "", Valid: true}
+			}
+			lv.participants = append(lv.participants, p)
+		}
+		k := model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: id}
+		g := model.Determination{Level: model.LevelAPMEntity, APMEntityID: id, StatusSource: "derived"}
+		ix.shareStatuses(&g, c)
+		g.HospitalBased, g.NonPatientFacing, g.ASCBased = false, false, false // the >75% group rules are not APM Entity rules
+		g.PIAverageCount = model.OptInt{V: int64(in), Valid: true}
+		g.PIExcludedCount = model.OptInt{V: int64(out), Valid: true}
+		if eligible > 0 {
+			g.PIReweightShare = share(reweighted, eligible)
+		}
+		var piAuto []string
+		if in == 0 {
+			piAuto = []string{rules.IDAPMPIAverage}
+		}
+		sc := ix.scores[k]
+		if in > 0 && ix.in.Has(model.TableScores) {
+			avg := sum / float64(in)
+			g.PIAverageScore = model.OptFloat{V: avg, Valid: true}
+			entity := model.Score{Entity: k}
+			if sc != nil {
+				entity = *sc
+			}
+			entity.PI = g.PIAverageScore
+			sc = &entity
+		}
+		euc := ix.apmEntityEUC[id]
+		if euc != "" && !y.APMEUCShareMet(reweighted, eligible) {
+			g.Flags = joinFlags(g.Flags, rules.FlagAPMEUCShareBelow)
+		}
+		var rows []model.Determination
+		for _, p := range ix.pathwaysOf(k, model.PathwayAPP) {
+			f := rules.Facts{
+				Level: model.LevelAPMEntity, Pathway: p, PIAutomatic: piAuto, APMEntityEUC: euc,
+				CostReweighted: ix.costReasons(k), Data: ix.dataOf(k, p),
+			}
+			rows = append(rows, ix.rowScored(g, p, &f, sc))
+		}
+		lv.rows = append(lv.rows, rows...)
+		lv.apmScore = append(lv.apmScore, bestScore(rows))
+		lv.apmIDs = append(lv.apmIDs, id)
+	}
+}
+
+// participantPI is the PI score of an APM Entity participant: the highest of its individual
+// and its group (TIN) PI scores (rules.md apm.pi_average), null when neither is given.
+func (ix *index) participantPI(npi, tin string) model.OptFloat {
+	var best model.OptFloat
+	for _, k := range []model.EntityKey{{Level: model.LevelIndividual, NPI: npi, TIN: tin}, {Level: model.LevelGroup, TIN: tin}} {
+		if s := ix.scores[k]; s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
+			best = s.PI
+		}
+	}
+	return best
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,89 @@
+package pipeline
+
+import (
+	"reweigh/model"
+)
+
+// Candidates of clinician_scores.picked, in the order ties are broken.
+const (
+	pickIndividual   = "individual"
+	pickGroup        = "group"
+	pickSubgroup     = "subgroup"
+	pickAPMEntity    = "apm_entity"
+	pickVirtualGroup = "virtual_group"
+)
+
+// submitted reports whether an entity submitted any data (any submissions row).
+func (ix *index) submitted(k model.EntityKey) bool { return len(ix.pathways[k]) > 0 }
+
+// maxOf returns the highest valid score among candidates.
+func maxOf(scores []model.OptFloat, idx []int) model.OptFloat {
+	var best model.OptFloat
+	for _, i := range idx {
+		if s := scores[i]; s.Valid && (!best.Valid || s.V > best.V) {
+			best = s
+		}
+	}
+	return best
+}
+
+// clinicianScores gives every NPI/TIN its candidate final scores and the one that applies
+// (rules.md final.pick): a virtual group's when its TIN is in one, otherwise the highest of its
+// individual, group, subgroup and APM Entity scores. The automatic EUC policy's neutral score
+// is not a candidate when the clinician's group, subgroup or APM Entity submitted data, or its
+// TIN is in a virtual group (final.pick.auto_euc).
+func (ix *index) clinicianScores(inds []indivResult, groups []groupFacts, lv levels) []model.ClinicianScore {
+	out := make([]model.ClinicianScore, 0, len(inds))
+	for i := range inds {
+		ind := &ix.individuals[i]
+		r := &inds[i]
+		cs := model.ClinicianScore{NPI: ind.npi, TIN: ind.tin, PaymentYear: ix.year.PaymentYear}
+		cs.IndividualFinalScore = bestScore(r.rows)
+		cs.GroupFinalScore = bestScore(groups[ix.tinPos[ind.tin]].rows)
+		cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf[i])
+		cs.APMEntityFinalScore = maxOf(lv.apmScore, lv.apmOf[i])
+		vg, inVG := lv.vgOfTIN[ind.tin]
+		if inVG {
+			cs.VirtualGroupFinalScore = lv.vgScores[vg]
+		}
+		if r.autoEUC && neutralOnly(r.rows) {
+			entityData := inVG || ix.submitted(model.EntityKey{Level: model.LevelGroup, TIN: ind.tin})
+			for _, s := range lv.sgOf[i] {
+				entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelSubgroup, SubgroupID: lv.sgIDs[s]})
+			}
+			for _, a := range lv.apmOf[i] {
+				entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: lv.apmIDs[a]})
+			}
+			if entityData {
+				cs.IndividualFinalScore = model.OptFloat{}
+			}
+		}
+		if inVG {
+			cs.FinalScore, cs.Picked = cs.VirtualGroupFinalScore, pickVirtualGroup
+		} else {
+			for _, c := range []struct {
+				name  string
+				score model.OptFloat
+			}{
+				{pickIndividual, cs.IndividualFinalScore}, {pickGroup, cs.GroupFinalScore},
+				{pickSubgroup, cs.SubgroupFinalScore}, {pickAPMEntity, cs.APMEntityFinalScore},
+			} {
+				if c.score.Valid && (!cs.FinalScore.Valid || c.score.V > cs.FinalScore.V) {
+					cs.FinalScore, cs.Picked = c.score, c.name
+				}
+			}
+		}
+		out = append(out, cs)
+	}
+	return out
+}
+
+// neutralOnly reports whether every row of the individual is at the performance threshold.
+func neutralOnly(rows []model.Determination) bool {
+	for _, r := range rows {
+		if !r.FinalScoreAtThreshold {
+			return false
+		}
+	}
+	return len(rows) > 0
+}
