@@ -53,7 +53,7 @@ func TestRunThenQuery(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("run: exit %d: %s", code, stderr)
 			}
-			if !strings.Contains(stdout, "50 determinations") {
+			if !strings.Contains(stdout, "53 determinations") {
 				t.Errorf("summary: %s", stdout)
 			}
 			for _, f := range []string{"determinations." + format, "rejects." + format, "manifest.json"} {
