@@ -408,3 +408,26 @@ type Member struct {
 	APMEntityID    string
 	TIN, NPI       string
 }
+
+// YearDiff is one row of the `year_diff` output of `reweigh diff`: an entity and pathway whose
+// statuses or weights differ between two years' rules on the same inputs.
+type YearDiff struct {
+	Level          Level
+	NPI, TIN       string
+	VirtualGroupID string
+	SubgroupID     string
+	APMEntityID    string
+	Pathway        Pathway
+	FromYear       int
+	ToYear         int
+	Change         string // "changed", "only_from" or "only_to"
+	Changed        string // ;-separated columns that differ
+	WeightsFrom    string // quality/cost/ia/pi, e.g. "55/30/15/0"
+	WeightsTo      string
+	StatusesFrom   string // quality/cost/ia/pi statuses, e.g. "scored/scored/scored/reweighted"
+	StatusesTo     string
+	ReasonsRemoved string // category:rule tokens in the from-year row only, e.g. "pi:pi.clinician_type"
+	ReasonsAdded   string // category:rule tokens in the to-year row only
+	FinalScoreFrom OptFloat
+	FinalScoreTo   OptFloat
+}

@@ -153,7 +153,7 @@ func findOutputs(outDir string) (map[string]string, error) {
 				filepath.Base(found[0]), filepath.Base(found[1]), outDir, writers.ManifestFile, table)
 		}
 	}
-	if files[writers.TableDeterminations] == "" {
+	if files[writers.TableDeterminations] == "" && files[writers.TableYearDiff] == "" {
 		return nil, fmt.Errorf("no reweigh outputs in %s (run `reweigh run` first)", outDir)
 	}
 	return files, nil

@@ -130,6 +130,9 @@ func TestViewsBothFormats(t *testing.T) {
 
 			// The views have the contract's columns in order, with the writers' types.
 			for _, table := range writers.OutputTables {
+				if table == writers.TableYearDiff {
+					continue // only `reweigh diff` writes it
+				}
 				var want [][]any
 				for _, c := range writers.Schema(table) {
 					want = append(want, []any{c.Name, duckType(c.Kind)})

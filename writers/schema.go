@@ -15,10 +15,12 @@ const (
 	// TableMembers is not in the data contract: it lists the NPI/TINs of every virtual group,
 	// subgroup and APM Entity, so `reweigh explain` and analysts can join clinicians to them.
 	TableMembers = "members"
+	// TableYearDiff is the output of `reweigh diff`.
+	TableYearDiff = "year_diff"
 )
 
 // OutputTables lists the output table names in contract order (the order of manifest outputs).
-var OutputTables = []string{TableDeterminations, TableAPMParticipants, TableClinicianScores, TableMembers, TableRejects}
+var OutputTables = []string{TableDeterminations, TableAPMParticipants, TableClinicianScores, TableMembers, TableYearDiff, TableRejects}
 
 // Kind is the type of an output column.
 type Kind int
@@ -66,6 +68,8 @@ func Schema(table string) []Column {
 		cols = columnsOf(clinicianScoreFields)
 	case TableMembers:
 		cols = columnsOf(memberFields)
+	case TableYearDiff:
+		cols = columnsOf(yearDiffFields)
 	case TableRejects:
 		cols = columnsOf(rejectFields)
 	}
@@ -226,6 +230,31 @@ var memberFields = []field[mem]{
 	optText("apm_entity_id", false, func(m *mem) string { return m.APMEntityID }),
 	optText("tin", false, func(m *mem) string { return m.TIN }),
 	optText("npi", false, func(m *mem) string { return m.NPI }),
+}
+
+type ydiff = model.YearDiff
+
+// yearDiffFields are the columns of `year_diff`.
+var yearDiffFields = []field[ydiff]{
+	text("level", true, func(d *ydiff) string { return string(d.Level) }),
+	optText("npi", false, func(d *ydiff) string { return d.NPI }),
+	optText("tin", false, func(d *ydiff) string { return d.TIN }),
+	optText("virtual_group_id", false, func(d *ydiff) string { return d.VirtualGroupID }),
+	optText("subgroup_id", false, func(d *ydiff) string { return d.SubgroupID }),
+	optText("apm_entity_id", false, func(d *ydiff) string { return d.APMEntityID }),
+	text("pathway", true, func(d *ydiff) string { return string(d.Pathway) }),
+	integer("from_year", func(d *ydiff) int { return d.FromYear }),
+	integer("to_year", func(d *ydiff) int { return d.ToYear }),
+	text("change", true, func(d *ydiff) string { return d.Change }),
+	text("changed", true, func(d *ydiff) string { return d.Changed }),
+	optText("weights_from", true, func(d *ydiff) string { return d.WeightsFrom }),
+	optText("weights_to", true, func(d *ydiff) string { return d.WeightsTo }),
+	optText("statuses_from", true, func(d *ydiff) string { return d.StatusesFrom }),
+	optText("statuses_to", true, func(d *ydiff) string { return d.StatusesTo }),
+	text("reasons_removed", false, func(d *ydiff) string { return d.ReasonsRemoved }),
+	text("reasons_added", false, func(d *ydiff) string { return d.ReasonsAdded }),
+	optDouble("final_score_from", func(d *ydiff) model.OptFloat { return d.FinalScoreFrom }),
+	optDouble("final_score_to", func(d *ydiff) model.OptFloat { return d.FinalScoreTo }),
 }
 
 type rej = model.Reject

@@ -88,6 +88,11 @@ type Output struct {
 	Members      []model.Member
 	WriteMembers bool
 
+	// YearDiff, when DiffOnly is set, is written as `year_diff` instead of the determination
+	// tables (the output of `reweigh diff`); rejects and the manifest are written as usual.
+	YearDiff []model.YearDiff
+	DiffOnly bool
+
 	Rejects []model.Reject
 
 	// Manifest is written as manifest.json. Write fills in Outputs, and RejectsByCode when it
@@ -140,6 +145,9 @@ func (r rowsOf[T]) len() int     { return len(r.rows) }
 
 // tables lists the tables out writes, in OutputTables order.
 func (out *Output) tables() []tableOut {
+	if out.DiffOnly {
+		return []tableOut{rowsOf[ydiff]{TableYearDiff, yearDiffFields, out.YearDiff}, rowsOf[rej]{TableRejects, rejectFields, out.Rejects}}
+	}
 	ts := []tableOut{rowsOf[det]{TableDeterminations, determinationFields, out.Determinations}}
 	if out.WriteAPMParticipants {
 		ts = append(ts, rowsOf[apm]{TableAPMParticipants, apmParticipantFields, out.APMParticipants})

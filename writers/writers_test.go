@@ -44,11 +44,14 @@ var contractColumns = map[string][]string{
 		"subgroup_final_score", "apm_entity_final_score", "virtual_group_final_score", "final_score",
 		"picked", "payment_year"},
 	TableMembers: {"level", "virtual_group_id", "subgroup_id", "apm_entity_id", "tin", "npi"},
+	TableYearDiff: {"level", "npi", "tin", "virtual_group_id", "subgroup_id", "apm_entity_id", "pathway",
+		"from_year", "to_year", "change", "changed", "weights_from", "weights_to", "statuses_from", "statuses_to",
+		"reasons_removed", "reasons_added", "final_score_from", "final_score_to"},
 	TableRejects: {"severity", "table", "file", "row", "column", "value", "code", "message"},
 }
 
 func TestSchemaContractOrder(t *testing.T) {
-	if !slices.Equal(OutputTables, []string{"determinations", "apm_participants", "clinician_scores", "members", "rejects"}) {
+	if !slices.Equal(OutputTables, []string{"determinations", "apm_participants", "clinician_scores", "members", "year_diff", "rejects"}) {
 		t.Errorf("OutputTables = %v", OutputTables)
 	}
 	for _, table := range OutputTables {
@@ -340,6 +343,9 @@ func TestParquetRoundTrip(t *testing.T) {
 	lowCardinality := map[string]bool{"level": true, "pathway": true, "quality_status": true,
 		"pi_reason": true, "code": true, "severity": true, "table": true, "picked": true}
 	for _, table := range OutputTables {
+		if table == TableYearDiff {
+			continue // written only by `reweigh diff`: TestDiffOnly
+		}
 		t.Run(table, func(t *testing.T) {
 			pf := readParquet(t, filepath.Join(dir, table+".parquet"))
 			cols := Schema(table)
@@ -420,6 +426,9 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 	want := expectedCells(out)
 	for _, table := range OutputTables {
+		if table == TableYearDiff {
+			continue // written only by `reweigh diff`: TestDiffOnly
+		}
 		t.Run(table, func(t *testing.T) {
 			f, err := os.Open(filepath.Join(dir, table+".csv"))
 			if err != nil {
@@ -797,4 +806,29 @@ func ExampleSchema() {
 	// value string false
 	// code string false
 	// message string false
+}
+
+func TestDiffOnly(t *testing.T) {
+	dir := t.TempDir()
+	out := &Output{DiffOnly: true, Rejects: sample().Rejects, YearDiff: []model.YearDiff{{
+		Level: model.LevelIndividual, NPI: "1234567893", TIN: "000000001", Pathway: model.PathwayTraditional,
+		FromYear: 2024, ToYear: 2025, Change: "changed", Changed: "pi_status", WeightsFrom: "55/30/15/0",
+		WeightsTo: "30/30/15/25", StatusesFrom: "scored/scored/scored/reweighted", StatusesTo: "scored/scored/scored/scored",
+		ReasonsRemoved: "pi:pi.clinician_type",
+	}}}
+	if err := Write(context.Background(), dir, FormatCSV, out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "year_diff.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "level,npi,tin,virtual_group_id,subgroup_id,apm_entity_id,pathway,from_year,to_year,change,changed,weights_from,weights_to,statuses_from,statuses_to,reasons_removed,reasons_added,final_score_from,final_score_to\n" +
+		"individual,1234567893,000000001,,,,traditional,2024,2025,changed,pi_status,55/30/15/0,30/30/15/25,scored/scored/scored/reweighted,scored/scored/scored/scored,pi:pi.clinician_type,,,\n"
+	if string(b) != want {
+		t.Errorf("year_diff.csv:\n%s\nwant:\n%s", b, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "determinations.csv")); err == nil {
+		t.Error("a diff-only write wrote determinations")
+	}
 }

@@ -5,6 +5,7 @@
 //	reweigh run --year 2025 --in DIR --out DIR [--format parquet|csv] [--workers N] [--strict]
 //	reweigh query --out DIR [--format table|csv|json|markdown] "SQL"
 //	reweigh validate --in DIR
+//	reweigh diff --in DIR --from 2024 --to 2025 --out DIR
 //
 // Exit status: 0 the run finished; 1 it failed and wrote nothing; 2 usage error.
 package main
@@ -30,6 +31,7 @@ Usage:
   reweigh run --year 2025 --in DIR --out DIR [--format parquet|csv] [--workers N] [--strict]
   reweigh query --out DIR [--format table|csv|json|markdown] "SQL"
   reweigh validate --in DIR
+  reweigh diff --in DIR --from 2024 --to 2025 --out DIR [--format parquet|csv]
   reweigh version
 
 Exit status: 0 finished (rejected rows are in the rejects table), 1 failed (nothing written),
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdQuery(ctx, args[1:], stdout, stderr)
 	case "validate":
 		err = cmdValidate(ctx, args[1:], stdout, stderr)
+	case "diff":
+		err = cmdDiff(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "reweigh %s (%s)\n", version, runtime.Version())
 	case "help", "-h", "--help":

@@ -74,3 +74,18 @@ func TestRunThenQuery(t *testing.T) {
 		})
 	}
 }
+
+func TestDiffCommand(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCmd(t, "diff", "--in", "../../testdata/years", "--from", "2024", "--to", "2025", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "2 of 4 determination rows change") || !strings.Contains(stdout, "- pi:pi.clinician_type") {
+		t.Fatalf("diff: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCmd(t, "query", "--out", out, "--format", "csv", "SELECT npi, reasons_removed FROM year_diff WHERE reasons_removed LIKE '%clinician_type%'")
+	if code != 0 || !strings.Contains(stdout, "pi:pi.clinician_type") {
+		t.Errorf("query year_diff: exit %d %s %s", code, stdout, stderr)
+	}
+	if code, _, _ := runCmd(t, "diff", "--in", "../../testdata/years", "--from", "2024", "--out", out); code != 2 {
+		t.Errorf("diff without --to: exit %d, want 2", code)
+	}
+}
