@@ -24,6 +24,54 @@ type Options struct {
 	Strict  bool // any error-severity reject fails the run, nothing written
 	Version string
 	Now     func() time.Time // the clock, injected for tests; nil means time.Now
+	// Observer hears about stages and rows read (progress reporting); nil means nobody.
+	Observer Observer
+}
+
+// Observer is told what a run is doing, for progress reporting. Calls may come from several
+// goroutines.
+type Observer interface {
+	StageStarted(stage string)
+	StageFinished(stage string, took time.Duration)
+	// RowsRead reports the rows read so far from one input table.
+	RowsRead(table string, rows int64)
+}
+
+// Stages of a run, in order.
+const (
+	StageRead      = "read"
+	StageDetermine = "determine"
+	StageWrite     = "write"
+)
+
+// StageTime is how long one stage took.
+type StageTime struct {
+	Stage string
+	Took  time.Duration
+}
+
+type nopObserver struct{}
+
+func (nopObserver) StageStarted(string)                 {}
+func (nopObserver) StageFinished(string, time.Duration) {}
+func (nopObserver) RowsRead(string, int64)              {}
+
+// timer runs stages, telling the observer and recording their times.
+type timer struct {
+	obs   Observer
+	times []StageTime
+}
+
+func (t *timer) run(stage string, fn func() error) error {
+	t.obs.StageStarted(stage)
+	start := time.Now()
+	err := fn()
+	took := time.Since(start)
+	t.times = append(t.times, StageTime{stage, took})
+	if err == nil {
+		t.obs.StageFinished(stage, took)
+	}
+	return err
 }
 
 // Summary describes a finished run.
@@ -34,6 +82,7 @@ type Summary struct {
 	Manifest writers.Manifest
 	Errors   int // error-severity rejects
 	Warnings int
+	Stages   []StageTime
 }
 
 // ErrStrict is returned (wrapped) when --strict finds rejected rows.
@@ -49,12 +98,26 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if o.Workers <= 0 {
 		o.Workers = runtime.NumCPU()
 	}
+	obs := o.Observer
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	tm := &timer{obs: obs}
 	started := now().UTC()
 	y, err := set.ForYear(o.Year)
 	if err != nil {
 		return nil, err
 	}
-	in, err := readers.ReadAll(ctx, o.InDir, readers.Options{Workers: o.Workers})
+	var in *model.Inputs
+	err = tm.run(StageRead, func() (err error) {
+		in, err = readers.ReadAll(ctx, o.InDir, readers.Options{Workers: o.Workers})
+		if err == nil {
+			for _, st := range in.Stats {
+				obs.RowsRead(st.Table, int64(st.RowsRead))
+			}
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +143,11 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := Determine(ctx, y, in, areas, o.Workers)
+	var res *Result
+	err = tm.run(StageDetermine, func() (err error) {
+		res, err = Determine(ctx, y, in, areas, o.Workers)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -123,10 +190,11 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		},
 	}
 	out.Manifest.FinishedAt = now().UTC().Format(time.RFC3339)
-	if err := writers.Write(ctx, o.OutDir, o.Format, out); err != nil {
+	if err := tm.run(StageWrite, func() error { return writers.Write(ctx, o.OutDir, o.Format, out) }); err != nil {
 		return nil, err
 	}
 	s.Manifest = out.Manifest
+	s.Stages = tm.times
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,8 +54,9 @@ func TestRunThenQuery(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("run: exit %d: %s", code, stderr)
 			}
-			if !strings.Contains(stdout, "53 determinations") {
-				t.Errorf("summary: %s", stdout)
+			if stdout != "" || !strings.Contains(stderr, "53 determinations") || !strings.Contains(stderr, "reweigh: read ...") ||
+				!strings.Contains(stderr, "40/30/30/0") || !strings.Contains(stderr, "npi.check_digit 1") {
+				t.Errorf("progress and summary go to stderr:\nstdout %q\nstderr %s", stdout, stderr)
 			}
 			for _, f := range []string{"determinations." + format, "rejects." + format, "manifest.json"} {
 				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
@@ -87,5 +89,34 @@ func TestDiffCommand(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "diff", "--in", "../../testdata/years", "--from", "2024", "--out", out); code != 2 {
 		t.Errorf("diff without --to: exit %d, want 2", code)
+	}
+}
+
+func TestRunLogFormats(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCmd(t, "run", "--year", "2025", "--in", "../../testdata/sample", "--out", out, "--quiet")
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("--quiet: exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCmd(t, "run", "--year", "2025", "--in", "../../testdata/sample", "--out", out, "--log-format", "json")
+	if code != 0 {
+		t.Fatalf("json: exit %d %s", code, stderr)
+	}
+	var msgs []string
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON record: %q", line)
+		}
+		msgs = append(msgs, rec["msg"].(string))
+		if rec["msg"] == "run finished" && rec["determinations"].(float64) != 53 {
+			t.Errorf("run finished: %v", rec)
+		}
+	}
+	if msgs[0] != "stage started" || msgs[len(msgs)-1] != "run finished" {
+		t.Errorf("records: %v", msgs)
+	}
+	if code, _, _ := runCmd(t, "run", "--year", "2025", "--in", "../../testdata/sample", "--out", out, "--log-format", "xml"); code != 2 {
+		t.Errorf("--log-format xml: exit %d, want 2", code)
 	}
 }

@@ -23,6 +23,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	format := fs.String("format", "parquet", "output format: parquet or csv")
 	workers := fs.Int("workers", 0, "worker goroutines (default: the number of CPUs)")
 	strict := fs.Bool("strict", false, "fail the run (nothing written) when any row is rejected")
+	quiet := fs.Bool("quiet", false, "no progress and no summary on stderr (errors are still printed)")
+	logFormat := fs.String("log-format", "text", "progress and summary format on stderr: text or json (log/slog, for schedulers)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -43,73 +45,24 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usagef("run: %s", err)
 	}
+	rep, err := newReporter(stderr, *quiet, *logFormat)
+	if err != nil {
+		return err
+	}
 	set, err := rules.Load()
 	if err != nil {
 		return err
 	}
 	s, err := pipeline.Run(ctx, set, pipeline.Options{
 		Year: *year, InDir: *in, OutDir: *out, Format: f, Workers: *workers, Strict: *strict, Version: version,
+		Observer: rep,
 	})
+	rep.stopTicker()
 	if err != nil {
 		return err
 	}
-	printSummary(stdout, s, *out)
+	rep.summary(s, *out)
 	return nil
-}
-
-// printSummary prints a short account of a finished run.
-func printSummary(w io.Writer, s *pipeline.Summary, outDir string) {
-	dets := s.Result.Determinations
-	fmt.Fprintf(w, "reweigh %d (payment year %d): %d determinations written to %s\n", s.Year.PerformanceYear, s.Year.PaymentYear, len(dets), outDir)
-	for _, st := range s.Inputs.Stats {
-		fmt.Fprintf(w, "  read %-14s %8d rows: %8d accepted, %6d rejected\n", st.Table, st.RowsRead, st.RowsAccepted, st.RowsRejected)
-	}
-	byLevel := map[model.Level]int{}
-	weights := map[string]int{}
-	reweighted := [model.NumCategories]int{}
-	threshold := 0
-	for i := range dets {
-		d := &dets[i]
-		byLevel[d.Level]++
-		weights[fmt.Sprintf("%d/%d/%d/%d", d.Weights[0], d.Weights[1], d.Weights[2], d.Weights[3])]++
-		for _, c := range model.Categories {
-			if d.Status[c] == model.CategoryReweighted {
-				reweighted[c]++
-			}
-		}
-		if d.FinalScoreAtThreshold {
-			threshold++
-		}
-	}
-	var levels []string
-	for _, l := range []model.Level{model.LevelIndividual, model.LevelGroup, model.LevelVirtualGroup, model.LevelSubgroup, model.LevelAPMEntity} {
-		if byLevel[l] > 0 {
-			levels = append(levels, fmt.Sprintf("%s %d", l, byLevel[l]))
-		}
-	}
-	fmt.Fprintf(w, "  by level: %s\n", strings.Join(levels, ", "))
-	fmt.Fprintf(w, "  reweighted: quality %d, cost %d, ia %d, pi %d; final score at threshold %d\n",
-		reweighted[model.Quality], reweighted[model.Cost], reweighted[model.IA], reweighted[model.PI], threshold)
-	type kv struct {
-		k string
-		n int
-	}
-	var top []kv
-	for k, n := range weights {
-		top = append(top, kv{k, n})
-	}
-	slices.SortFunc(top, func(a, b kv) int { return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.k, b.k)) })
-	fmt.Fprint(w, "  weights (quality/cost/ia/pi):")
-	for i, t := range top {
-		if i == 5 {
-			break
-		}
-		fmt.Fprintf(w, " %s x%d", t.k, t.n)
-	}
-	fmt.Fprintln(w)
-	if s.Errors+s.Warnings > 0 {
-		fmt.Fprintf(w, "  rejects: %d rows rejected, %d warnings (see the rejects table)\n", s.Errors, s.Warnings)
-	}
 }
 
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
