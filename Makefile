@@ -22,6 +22,14 @@ demo: build
 	@echo
 	$(BIN) query --out $(DEMO) "SELECT npi, tin, quality_weight AS q, cost_weight AS c, ia_weight AS ia, pi_weight AS pi, pi_reason FROM determinations WHERE level = 'individual' AND tin = '012345678' ORDER BY npi"
 
+# National-scale benchmark: generates (and caches in bench/cache) the fixtures, then measures
+# `reweigh run` against the DuckDB reference (bench/reference.sql) and the I/O floor, and runs
+# the Go benchmarks of the readers, rules hot path, pipeline and writers.
+bench: build
+	$(GO) build -o bin/reweigh-bench ./bench
+	bin/reweigh-bench -reweigh $(BIN) -cache bench/cache -scales 150000,1500000
+	$(GO) test -run '^$$' -bench . -benchmem ./readers ./rules ./pipeline ./writers
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...

@@ -1,0 +1,266 @@
+// Command reweigh-bench measures `reweigh run` end to end on national-scale fixtures against two
+// references on the same Parquet files: the core determinations written in DuckDB SQL
+// (bench/reference.sql, through duckdb-go) and a floor that reads every input and writes the
+// outputs with no rules. Each job runs as its own process so wall time, CPU time and peak RSS
+// are its own. `make bench` runs it.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"reweigh/model"
+	"reweigh/readers"
+	"reweigh/rules"
+	"reweigh/writers"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "reweigh-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	mode := flag.String("mode", "", "internal: duckdb or floor (one measured job)")
+	in := flag.String("in", "", "internal: input directory")
+	out := flag.String("out", "", "internal: output path")
+	year := flag.Int("year", 2025, "performance year")
+	reweigh := flag.String("reweigh", "bin/reweigh", "the reweigh binary to measure")
+	cache := flag.String("cache", "bench/cache", "where generated fixtures are kept between runs")
+	scales := flag.String("scales", "150000,1500000", "fixture sizes (clinician rows), comma-separated")
+	sqlFile := flag.String("sql", "bench/reference.sql", "the DuckDB reference")
+	runs := flag.Int("runs", 1, "runs of each job; the fastest is reported")
+	flag.Parse()
+	ctx := context.Background()
+	switch *mode {
+	case "duckdb":
+		return duckdbReference(ctx, *in, *out, *sqlFile, *year)
+	case "floor":
+		return floor(ctx, *in, *out)
+	case "":
+	default:
+		return fmt.Errorf("unknown -mode %q", *mode)
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var results []result
+	for _, s := range strings.Split(*scales, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bad scale %q", s)
+		}
+		fix := filepath.Join(*cache, fmt.Sprintf("n%d-seed1", n))
+		if err := ensureFixture(*reweigh, fix, n); err != nil {
+			return err
+		}
+		tmp, err := os.MkdirTemp("", "reweigh-bench-")
+		if err != nil {
+			return err
+		}
+		jobs := []struct {
+			name string
+			cmd  []string
+		}{
+			{"reweigh run", []string{*reweigh, "run", "--year", strconv.Itoa(*year), "--in", fix, "--out", filepath.Join(tmp, "reweigh"), "--quiet"}},
+			{"duckdb reference", []string{self, "-mode", "duckdb", "-in", fix, "-out", filepath.Join(tmp, "duckdb.parquet"), "-sql", *sqlFile, "-year", strconv.Itoa(*year)}},
+			{"floor (read+write)", []string{self, "-mode", "floor", "-in", fix, "-out", filepath.Join(tmp, "floor")}},
+		}
+		rows, err := inputRows(fix)
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			var best *result
+			for range *runs {
+				r, err := measure(j.cmd)
+				if err != nil {
+					return fmt.Errorf("%s at %d: %w", j.name, n, err)
+				}
+				if best == nil || r.wall < best.wall {
+					best = &r
+				}
+			}
+			best.name, best.scale, best.rows = j.name, n, rows
+			results = append(results, *best)
+			fmt.Fprintf(os.Stderr, "  %-20s n=%-8d %s\n", j.name, n, best.wall.Round(time.Millisecond))
+		}
+		os.RemoveAll(tmp)
+	}
+	report(results)
+	return nil
+}
+
+type result struct {
+	name  string
+	scale int
+	rows  int64
+	wall  time.Duration
+	cpu   time.Duration
+	rss   int64 // bytes
+}
+
+// measure runs one command as a child process: wall time, user+system CPU, peak RSS.
+func measure(argv []string) (result, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return result{}, err
+	}
+	wall := time.Since(start)
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return result{}, errors.New("no rusage on this platform")
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return result{wall: wall, cpu: cpu, rss: ru.Maxrss * 1024}, nil
+}
+
+// ensureFixture generates the fixture once (reweigh fixtures) and keeps it in the cache.
+func ensureFixture(reweigh, dir string, n int) error {
+	if _, err := os.Stat(filepath.Join(dir, "clinicians.parquet")); err == nil {
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "generating the fixture n=%d in %s ...\n", n, dir)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	cmd := exec.Command(reweigh, "fixtures", "--scale", strconv.Itoa(n), "--seed", "1", "--out", dir, "--format", "parquet")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
+}
+
+// inputRows counts the fixture's input rows by reading Parquet footers through DuckDB.
+func inputRows(dir string) (int64, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int64
+	err = db.QueryRow(fmt.Sprintf("SELECT sum(num_rows)::BIGINT FROM parquet_file_metadata('%s/*.parquet')", sqlPath(dir))).Scan(&n)
+	return n, err
+}
+
+func sqlPath(p string) string { return strings.ReplaceAll(p, "'", "''") }
+
+// duckdbReference runs bench/reference.sql over the fixture's Parquet files.
+func duckdbReference(ctx context.Context, in, out, sqlFile string, year int) error {
+	set, err := rules.Load()
+	if err != nil {
+		return err
+	}
+	y, err := set.ForYear(year)
+	if err != nil {
+		return err
+	}
+	script, err := os.ReadFile(sqlFile)
+	if err != nil {
+		return err
+	}
+	var types []string
+	for t := range y.PIClinicianTypes {
+		types = append(types, "'"+t+"'")
+	}
+	slices.Sort(types)
+	text := strings.ReplaceAll(string(script), "{{out}}", sqlPath(out))
+	text = strings.ReplaceAll(text, "{{pi_clinician_types}}", "["+strings.Join(types, ", ")+"]::VARCHAR[]")
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, t := range []string{"clinicians", "groups", "exceptions", "submissions", "measurements", "cost_measures"} {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet('%s')", t, sqlPath(filepath.Join(in, t+".parquet")))); err != nil {
+			return fmt.Errorf("view %s: %w", t, err)
+		}
+	}
+	for _, stmt := range splitSQL(text) {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("reference.sql: %w\n%s", err, stmt)
+		}
+	}
+	return nil
+}
+
+// splitSQL splits a script on semicolons that end a line, dropping comment-only pieces.
+func splitSQL(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ";\n") {
+		lines := strings.Split(part, "\n")
+		keep := lines[:0]
+		for _, l := range lines {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+				keep = append(keep, l)
+			}
+		}
+		if len(keep) > 0 {
+			out = append(out, strings.Join(keep, "\n"))
+		}
+	}
+	return out
+}
+
+// floor reads every input with reweigh's readers and writes one determinations row per
+// clinician row with no rules applied, plus rejects and the manifest: the cost of I/O alone.
+func floor(ctx context.Context, in, out string) error {
+	inputs, err := readers.ReadAll(ctx, in, readers.Options{})
+	if err != nil {
+		return err
+	}
+	dets := make([]model.Determination, len(inputs.Clinicians))
+	for i, c := range inputs.Clinicians {
+		dets[i] = model.Determination{Level: model.LevelIndividual, NPI: c.NPI, TIN: c.TIN, Pathway: model.PathwayTraditional}
+	}
+	return writers.Write(ctx, out, writers.FormatParquet, &writers.Output{
+		Determinations: dets, Rejects: inputs.Rejects, Manifest: writers.Manifest{Inputs: inputs.Stats},
+	})
+}
+
+func report(rs []result) {
+	fmt.Printf("\n%-10s %-20s %10s %10s %10s %12s\n", "rows", "job", "wall", "cpu", "peak RSS", "rows/s")
+	for _, r := range rs {
+		fmt.Printf("%-10d %-20s %9.2fs %9.2fs %7.0f MiB %12.0f\n", r.scale, r.name, r.wall.Seconds(), r.cpu.Seconds(),
+			float64(r.rss)/(1<<20), float64(r.rows)/r.wall.Seconds())
+	}
+	by := map[string]map[int]result{}
+	var scales []int
+	for _, r := range rs {
+		if by[r.name] == nil {
+			by[r.name] = map[int]result{}
+		}
+		by[r.name][r.scale] = r
+		if !slices.Contains(scales, r.scale) {
+			scales = append(scales, r.scale)
+		}
+	}
+	fmt.Println()
+	for _, n := range scales {
+		rw, dk, fl := by["reweigh run"][n], by["duckdb reference"][n], by["floor (read+write)"][n]
+		fmt.Printf("n=%d: reweigh/duckdb %.2f (target <= 1.0), reweigh/floor %.2f (target <= 2.0)\n", n,
+			rw.wall.Seconds()/dk.wall.Seconds(), rw.wall.Seconds()/fl.wall.Seconds())
+	}
+	if len(scales) >= 2 {
+		a, b := by["reweigh run"][scales[0]], by["reweigh run"][scales[len(scales)-1]]
+		fmt.Printf("growth: %.1fx the rows in %.2fx the time (target: 10x rows in <= 11x time)\n",
+			float64(b.scale)/float64(a.scale), b.wall.Seconds()/a.wall.Seconds())
+	}
+}
