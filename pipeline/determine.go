@@ -61,7 +61,15 @@ func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	}
 	lv := ix.decideLevels(tins, inds, groups)
 
-	res := &Result{}
+	// Determination rows are large: size the result once instead of growing it.
+	total := len(lv.rows)
+	for i := range inds {
+		total += len(inds[i].rows)
+	}
+	for i := range groups {
+		total += len(groups[i].rows)
+	}
+	res := &Result{Determinations: make([]model.Determination, 0, total)}
 	for i := range inds {
 		res.Determinations = append(res.Determinations, inds[i].rows...)
 	}

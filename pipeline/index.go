@@ -76,12 +76,12 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 		in:           in,
 		tinPos:       map[string]int{},
 		groups:       map[string]*model.Group{},
-		approved:     map[model.EntityKey][]rules.Application{},
+		approved:     make(map[model.EntityKey][]rules.Application, len(in.Exceptions)/4),
 		apmEntityEUC: map[string]string{},
-		data:         map[subKey]*[model.NumCategories][]rules.Submission{},
-		pathways:     map[model.EntityKey][]model.Pathway{},
-		costMet:      map[model.EntityKey]bool{},
-		scores:       map[model.EntityKey]*model.Score{},
+		data:         make(map[subKey]*[model.NumCategories][]rules.Submission, len(in.Submissions)),
+		pathways:     make(map[model.EntityKey][]model.Pathway, len(in.Submissions)),
+		costMet:      make(map[model.EntityKey]bool, len(in.CostMeasures)),
+		scores:       make(map[model.EntityKey]*model.Score, len(in.Scores)),
 		areas:        areas,
 		apmTINs:      map[string]bool{},
 		apmNPIs:      map[[2]string]bool{},
@@ -133,7 +133,7 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 	}
 
 	// Submissions: the pathways each entity reported, and its qualifying data by category.
-	measures := map[string][]model.Measurement{}
+	measures := make(map[string][]model.Measurement, len(in.Submissions))
 	for _, m := range in.Measurements {
 		measures[m.SubmissionID] = append(measures[m.SubmissionID], m)
 	}
