@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 	"slices"
 	"strings"
 
@@ -248,6 +249,7 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 	if err := syncDir(outDir); err != nil {
 		return fmt.Errorf("writers: %w", err)
 	}
+	removeAbandonedTemps(outDir, tmp)
 	for _, name := range outputFileNames() {
 		if produced[name] {
 			continue
@@ -268,6 +270,25 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 		}
 	}
 	return nil
+}
+
+// abandonedAfter is how old another run's temporary directory must be before a successful run
+// removes it: a run killed mid-way (kill -9) leaves its temporary directory behind, and one
+// still running is never that old.
+const abandonedAfter = time.Hour
+
+// removeAbandonedTemps removes temporary directories of earlier runs that were killed. Errors
+// are ignored: the outputs are already in place.
+func removeAbandonedTemps(outDir, current string) {
+	dirs, _ := filepath.Glob(filepath.Join(outDir, tmpPrefix+"*"))
+	for _, d := range dirs {
+		if d == current {
+			continue
+		}
+		if fi, err := os.Lstat(d); err == nil && fi.IsDir() && time.Since(fi.ModTime()) > abandonedAfter {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // outputFileNames lists every file name a reweigh run can write, in any format, except the

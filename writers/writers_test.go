@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -830,5 +831,30 @@ func TestDiffOnly(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "determinations.csv")); err == nil {
 		t.Error("a diff-only write wrote determinations")
+	}
+}
+
+func TestAbandonedTempDirsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, tmpPrefix+"killed")
+	fresh := filepath.Join(dir, tmpPrefix+"running")
+	for _, d := range []string{old, fresh} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(d, "determinations.csv"), []byte("partial"), 0o644)
+	}
+	long := time.Now().Add(-2 * abandonedAfter)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(context.Background(), dir, FormatCSV, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("an abandoned temporary directory is still there: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a recent temporary directory (maybe a run in progress) was removed: %v", err)
 	}
 }
