@@ -26,7 +26,8 @@ const (
 type column struct {
 	name     string
 	kind     kind
-	required bool // the column must be in the header
+	required bool   // the column must be in the header
+	alias    string // the QPP Eligibility API name also accepted for the column, "" for none
 }
 
 // rowCtx is the cell view of one input row, shared by the CSV and Parquet paths, and the first

@@ -12,6 +12,7 @@ const (
 	CodeFileUnreadable      = "file.unreadable"       // the file cannot be opened or read
 	CodeFileCorrupt         = "file.corrupt"          // not a valid Parquet file
 	CodeFileCSVSyntax       = "file.csv_syntax"       // CSV syntax error (e.g. a bare quote)
+	CodeFileEncoding        = "file.encoding"         // a CSV file that is not UTF-8 (UTF-16)
 	CodeFileColumnType      = "file.column_type"      // a Parquet column has a type the column does not allow
 )
 

@@ -20,6 +20,9 @@ import (
 // parquetBatchRows is the number of rows per record batch read from a Parquet file.
 const parquetBatchRows = 64 * 1024
 
+// maxGrow is the most rows reserved at once from a row count read in a file.
+const maxGrow = 1 << 20
+
 // isString reports whether dt holds text: string, large_string, string_view, binary, or a
 // dictionary of those.
 func isString(dt arrow.DataType) bool {
@@ -203,19 +206,22 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		feeds = append(feeds, i)
 	}
 
+	// The footer's row count is only a hint (a corrupt footer may claim any number): rows are
+	// counted as they are decoded, and at most maxGrow rows are reserved up front.
 	nrows := pf.NumRows()
 	c := t.c
 	row := 0
-	if nrows == 0 {
+	if nrows <= 0 {
 		return nil
 	}
-	t.h.grow(int(nrows))
-	if len(leaves) == 0 { // none of the table's columns: every row is all nulls
-		for ; row < int(nrows); row++ {
-			c.row = row + 1
-			t.emit()
+	t.h.grow(int(min(nrows, maxGrow)))
+	if len(leaves) == 0 {
+		// None of the table's columns: every row is all nulls. Count the rows by decoding the
+		// file's first column, so a corrupt row count is caught like any corrupt page.
+		if pf.MetaData().Schema.NumColumns() == 0 {
+			return fileErr(t.file, "", CodeFileCorrupt, "not a valid Parquet file: %d rows but no columns", nrows)
 		}
-		return nil
+		leaves = []int{0}
 	}
 	var rr pqarrow.RecordReader
 	if err := guard(func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err }); err != nil {

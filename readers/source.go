@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"reweigh/model"
@@ -65,7 +66,9 @@ func normName(s string) string {
 }
 
 // bind maps the table's columns to the file's columns: pos[i] is the file column of table
-// column i, or -1 when absent. Duplicate names and missing required columns are fatal.
+// column i, or -1 when absent. Duplicate names, a column given under both its contract name and
+// its QPP alias, and missing required columns are fatal. A column found under its alias is
+// named by the alias from then on (rejects and errors name the file's column).
 func (t *tableRun) bind(names []string) ([]int, error) {
 	seen := make(map[string]int, len(names))
 	for j, n := range names {
@@ -79,8 +82,24 @@ func (t *tableRun) bind(names []string) ([]int, error) {
 		seen[n] = j
 	}
 	pos := make([]int, len(t.c.cols))
+	renamed := false
 	for i, col := range t.c.cols {
 		j, ok := seen[col.name]
+		if col.alias != "" {
+			if k, aliased := seen[strings.ToLower(col.alias)]; aliased {
+				if ok {
+					return nil, fileErr(t.file, col.name, CodeFileDuplicateColumn,
+						"both %q (column %d) and its QPP Eligibility API name %q (column %d) are in the header: keep one",
+						col.name, j+1, col.alias, k+1)
+				}
+				if !renamed {
+					t.c.cols = slices.Clone(t.c.cols) // never rename the shared table definition
+					renamed = true
+				}
+				t.c.cols[i].name = col.alias
+				j, ok = k, true
+			}
+		}
 		if !ok {
 			if col.required {
 				return nil, fileErr(t.file, col.name, CodeFileMissingColumn, "missing required column")
@@ -117,6 +136,8 @@ func (t *tableRun) readCSV(ctx context.Context) error {
 	br := bufio.NewReaderSize(io.TeeReader(f, h), 1<<16)
 	if b, _ := br.Peek(len(bom)); bytes.Equal(b, []byte(bom)) {
 		br.Discard(len(bom))
+	} else if len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
+		return fileErr(t.file, "", CodeFileEncoding, "the file is UTF-16 (byte-order mark % X): save it as UTF-8", b[:2])
 	}
 	r := csv.NewReader(br)
 	r.FieldsPerRecord = -1
@@ -136,6 +157,11 @@ func (t *tableRun) readCSV(ctx context.Context) error {
 	}
 	if err != nil {
 		return csvErr(err)
+	}
+	for _, name := range header {
+		if strings.IndexByte(name, 0) >= 0 {
+			return fileErr(t.file, "", CodeFileEncoding, "the header has NUL bytes: the file is probably UTF-16 without a byte-order mark; save it as UTF-8")
+		}
 	}
 	pos, err := t.bind(header)
 	if err != nil {

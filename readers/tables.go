@@ -100,17 +100,28 @@ func newTable[T any, K comparable](out *[]T, row func(*T) *int, dec func(*rowCtx
 func req(name string, k kind) column { return column{name: name, kind: k, required: true} }
 func opt(name string, k kind) column { return column{name: name, kind: k} }
 
-// Columns of every table, in contract order (rows are checked in this order).
+// aka returns the column with the QPP Eligibility API name alias also accepted for it.
+func (c column) aka(alias string) column { c.alias = alias; return c }
+
+// Columns of every table, in contract order (rows are checked in this order). The status flags
+// also accept the QPP Eligibility API's names (aka): clinicians hospitalBasedClinician,
+// nonPatientFacing, ambulatorySurgicalCenter; groups smallGroupPractitioner. In clinicians,
+// smallGroupPractitioner is an extra column like any other, and ignored.
 var tableColumns = map[string][]column{
 	model.TableClinicians: {
 		req("npi", kindID), req("tin", kindID), opt("clinician_type", kindText),
 		opt("mips_eligible", kindBool), opt("segment", kindInt), opt("total_services", kindInt),
 		opt("hospital_services", kindInt), opt("asc_services", kindInt),
-		opt("patient_facing_encounters", kindInt), opt("hospital_based", kindBool),
-		opt("non_patient_facing", kindBool), opt("asc_based", kindBool), opt("auto_euc", kindBool),
+		opt("patient_facing_encounters", kindInt),
+		opt("hospital_based", kindBool).aka("hospitalBasedClinician"),
+		opt("non_patient_facing", kindBool).aka("nonPatientFacing"),
+		opt("asc_based", kindBool).aka("ambulatorySurgicalCenter"), opt("auto_euc", kindBool),
 		opt("practice_zip", kindText), opt("practice_state", kindText), opt("practice_county", kindText),
 	},
-	model.TableGroups:        {req("tin", kindID), opt("clinician_count", kindInt), opt("small_practice", kindBool)},
+	model.TableGroups: {
+		req("tin", kindID), opt("clinician_count", kindInt),
+		opt("small_practice", kindBool).aka("smallGroupPractitioner"),
+	},
 	model.TableVirtualGroups: {req("virtual_group_id", kindID), req("tin", kindID)},
 	model.TableSubgroups:     {req("subgroup_id", kindID), req("tin", kindID), req("npi", kindID)},
 	model.TableAPMEntities: {

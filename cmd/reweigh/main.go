@@ -30,6 +30,7 @@ const usage = `reweigh makes MIPS performance category reweighting determination
 Usage:
   reweigh run --year 2025 --in DIR --out DIR [--format parquet|csv] [--workers N] [--strict]
   reweigh query --out DIR [--format table|csv|json|markdown] "SQL"
+  reweigh explain --out DIR --npi N --tin T [--format text|json]
   reweigh validate --in DIR
   reweigh diff --in DIR --from 2024 --to 2025 --out DIR [--format parquet|csv]
   reweigh version
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdValidate(ctx, args[1:], stdout, stderr)
 	case "diff":
 		err = cmdDiff(ctx, args[1:], stdout, stderr)
+	case "explain":
+		err = cmdExplain(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "reweigh %s (%s)\n", version, runtime.Version())
 	case "help", "-h", "--help":
