@@ -33,6 +33,8 @@ Usage:
   reweigh explain --out DIR --npi N --tin T [--format text|json]
   reweigh validate --in DIR
   reweigh diff --in DIR --from 2024 --to 2025 --out DIR [--format parquet|csv]
+  reweigh import-eligibility FILE.json... --out DIR
+  reweigh fixtures --scale N [--seed S] --out DIR [--format parquet|csv] [--workers N]
   reweigh version
 
 Exit status: 0 finished (rejected rows are in the rejects table), 1 failed (nothing written),
@@ -69,8 +71,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdValidate(ctx, args[1:], stdout, stderr)
 	case "diff":
 		err = cmdDiff(ctx, args[1:], stdout, stderr)
+	case "import-eligibility":
+		err = cmdImportEligibility(ctx, args[1:], stdout, stderr)
 	case "explain":
 		err = cmdExplain(ctx, args[1:], stdout, stderr)
+	case "fixtures":
+		err = cmdFixtures(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "reweigh %s (%s)\n", version, runtime.Version())
 	case "help", "-h", "--help":
