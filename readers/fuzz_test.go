@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -176,7 +177,7 @@ func FuzzParquet(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		in, err := ReadAll(context.Background(), dir, Options{Workers: 2})
+		in, err := readWithin(t, dir, 10*time.Second)
 		if err != nil {
 			var fe *FileError
 			if !errors.As(err, &fe) || fe.File != name {
@@ -276,4 +277,24 @@ func parquetBytes(tb testing.TB, opts []parquet.WriterProperty, cols ...parquetC
 		tb.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// readWithin is ReadAll that fails the test when it takes longer than d (a hang).
+func readWithin(t *testing.T, dir string, d time.Duration) (*model.Inputs, error) {
+	type result struct {
+		in  *model.Inputs
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		in, err := ReadAll(context.Background(), dir, Options{Workers: 2})
+		done <- result{in, err}
+	}()
+	select {
+	case r := <-done:
+		return r.in, r.err
+	case <-time.After(d):
+		t.Fatalf("ReadAll did not return within %s", d)
+		return nil, nil
+	}
 }

@@ -172,6 +172,7 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		if pf, err = file.NewParquetReader(f, file.WithReadProps(props)); err != nil {
 			return err
 		}
+		dropArrowSchema(pf)
 		if fr, err = pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}, mem); err != nil {
 			return err
 		}
@@ -223,15 +224,27 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		}
 		leaves = []int{0}
 	}
+	// A page that cannot be decoded: the error names the column when one can be singled out.
+	corruptData := func(err error) error {
+		fe := corrupt(err).(*FileError)
+		if len(feeds) > 1 {
+			if m := firstBadLeaf(ctx, fr, leaves); m >= 0 {
+				fe.Column = t.c.cols[feeds[m]].name
+			}
+		} else if len(feeds) == 1 {
+			fe.Column = t.c.cols[feeds[0]].name
+		}
+		return fe
+	}
 	var rr pqarrow.RecordReader
 	if err := guard(func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err }); err != nil {
-		return corrupt(err)
+		return corruptData(err)
 	}
 	defer rr.Release()
 	for {
 		var ok bool
 		if err := guard(func() error { ok = rr.Next(); return nil }); err != nil {
-			return corrupt(err)
+			return corruptData(err)
 		}
 		if !ok {
 			break
@@ -255,9 +268,31 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return corrupt(err)
+		return corruptData(err)
 	}
 	return nil
+}
+
+// firstBadLeaf reads the columns one at a time, after reading them together failed, and returns
+// the index in leaves of the first that cannot be decoded on its own, or -1. Only runs on a
+// file already known to be corrupt.
+func firstBadLeaf(ctx context.Context, fr *pqarrow.FileReader, leaves []int) int {
+	for m, leaf := range leaves {
+		err := guard(func() error {
+			rr, err := fr.GetRecordReader(ctx, []int{leaf}, nil)
+			if err != nil {
+				return err
+			}
+			defer rr.Release()
+			for rr.Next() {
+			}
+			return rr.Err()
+		})
+		if err != nil && ctx.Err() == nil {
+			return m
+		}
+	}
+	return -1
 }
 
 // guard runs fn, the arrow-go calls that decode the Parquet file, and returns a panic in them
@@ -270,4 +305,18 @@ func guard(fn func() error) (err error) {
 		}
 	}()
 	return fn()
+}
+
+// dropArrowSchema makes pqarrow ignore the Arrow schema a writer may store in the file's
+// key-value metadata (ARROW:schema). It is a flatbuffer whose vector lengths arrow's IPC reader
+// trusts: a corrupt one asks for hundreds of gigabytes and kills the process with a fatal
+// out-of-memory error, which no recover can catch (found by FuzzParquet). The column types then
+// come from the Parquet schema's logical types, which give every type the reader accepts
+// (dictionary, large and view strings are read as plain strings, with the same values).
+func dropArrowSchema(pf *file.Reader) {
+	for _, kv := range pf.MetaData().KeyValueMetadata() {
+		if kv != nil && kv.Key == "ARROW:schema" {
+			kv.Value = nil
+		}
+	}
 }
