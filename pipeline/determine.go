@@ -192,7 +192,7 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
 			}
 		}
 	}
-	k := model.EntityKey{Level: model.LevelIndividual, NPI: ind.npi, TIN: ind.tin}
+	k := ek(model.EntityKey{Level: model.LevelIndividual, NPI: ind.npi, TIN: ind.tin})
 	piAuto := y.IndividualPIReasons(r.status, tf.small, clinicianType)
 	apps := ix.approved[k]
 	r.piReweigh = len(piAuto) > 0
@@ -241,7 +241,7 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
 
 // row decides one entity and pathway and fills the determinations row, with the final score
 // from the entity's scores row.
-func (ix *index) row(base model.Determination, k model.EntityKey, p model.Pathway, f *rules.Facts) model.Determination {
+func (ix *index) row(base model.Determination, k ekey, p model.Pathway, f *rules.Facts) model.Determination {
 	return ix.rowScored(base, p, f, ix.scores[k])
 }
 
@@ -338,7 +338,7 @@ func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult) group
 		g.StatusSource = "mixed"
 	}
 	piAuto := groupPIReasons(&g, c)
-	k := model.EntityKey{Level: model.LevelGroup, TIN: t.tin}
+	k := ek(model.EntityKey{Level: model.LevelGroup, TIN: t.tin})
 	gf := groupFacts{base: g, piAuto: piAuto, apps: ix.approved[k]}
 	for _, p := range ix.pathwaysOf(k, model.PathwayTraditional) {
 		f := rules.Facts{

@@ -8,27 +8,58 @@ import (
 	"reweigh/rules"
 )
 
-// key returns an entity key holding only the IDs its level uses, so keys from different tables
-// compare equal.
-func key(e model.EntityKey) model.EntityKey {
-	k := model.EntityKey{Level: e.Level}
+// ekey is the map key of an entity inside the index: only the IDs its level uses, with an
+// individual's NPI/TIN and a group's TIN packed into a number (valid NPIs are 10 digits, TINs
+// 9), so the maps probed for every clinician hash a few bytes instead of six strings.
+type ekey struct {
+	level model.Level
+	num   uint64 // individual: NPI*1e9 + TIN; group: TIN
+	id    string // virtual group, subgroup or APM Entity ID; an ID that is not all digits
+}
+
+// ek returns the index key of an entity key, so keys from different tables compare equal.
+func ek(e model.EntityKey) ekey {
 	switch e.Level {
 	case model.LevelIndividual:
-		k.NPI, k.TIN = e.NPI, e.TIN
+		if n, ok := digits(e.NPI, 10); ok {
+			if t, ok := digits(e.TIN, 9); ok {
+				return ekey{level: e.Level, num: n*1_000_000_000 + t}
+			}
+		}
+		return ekey{level: e.Level, id: e.NPI + "/" + e.TIN}
 	case model.LevelGroup:
-		k.TIN = e.TIN
+		if t, ok := digits(e.TIN, 9); ok {
+			return ekey{level: e.Level, num: t}
+		}
+		return ekey{level: e.Level, id: e.TIN}
 	case model.LevelVirtualGroup:
-		k.VirtualGroupID = e.VirtualGroupID
+		return ekey{level: e.Level, id: e.VirtualGroupID}
 	case model.LevelSubgroup:
-		k.SubgroupID = e.SubgroupID
+		return ekey{level: e.Level, id: e.SubgroupID}
 	case model.LevelAPMEntity:
-		k.APMEntityID = e.APMEntityID
+		return ekey{level: e.Level, id: e.APMEntityID}
 	}
-	return k
+	return ekey{level: e.Level}
+}
+
+// digits parses s when it is exactly n decimal digits.
+func digits(s string, n int) (uint64, bool) {
+	if len(s) != n {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + uint64(d)
+	}
+	return v, true
 }
 
 type subKey struct {
-	entity  model.EntityKey
+	entity  ekey
 	pathway model.Pathway
 }
 
@@ -56,14 +87,14 @@ type index struct {
 	tinPos      map[string]int
 	groups      map[string]*model.Group
 
-	approved     map[model.EntityKey][]rules.Application
+	approved     map[ekey][]rules.Application
 	apmEntityEUC map[string]string // apm_entity_id -> approved application ID
 	data         map[subKey]*[model.NumCategories][]rules.Submission
-	pathways     map[model.EntityKey][]model.Pathway
+	pathways     map[ekey][]model.Pathway
 
 	costGiven bool
-	costMet   map[model.EntityKey]bool
-	scores    map[model.EntityKey]*model.Score
+	costMet   map[ekey]bool
+	scores    map[ekey]*model.Score
 
 	areas   *rules.Areas
 	apmTINs map[string]bool // TINs with every NPI in an APM Entity
@@ -76,12 +107,12 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 		in:           in,
 		tinPos:       map[string]int{},
 		groups:       map[string]*model.Group{},
-		approved:     make(map[model.EntityKey][]rules.Application, len(in.Exceptions)/4),
+		approved:     make(map[ekey][]rules.Application, len(in.Exceptions)/4),
 		apmEntityEUC: map[string]string{},
 		data:         make(map[subKey]*[model.NumCategories][]rules.Submission, len(in.Submissions)),
-		pathways:     make(map[model.EntityKey][]model.Pathway, len(in.Submissions)),
-		costMet:      make(map[model.EntityKey]bool, len(in.CostMeasures)),
-		scores:       make(map[model.EntityKey]*model.Score, len(in.Scores)),
+		pathways:     make(map[ekey][]model.Pathway, len(in.Submissions)),
+		costMet:      make(map[ekey]bool, len(in.CostMeasures)),
+		scores:       make(map[ekey]*model.Score, len(in.Scores)),
 		areas:        areas,
 		apmTINs:      map[string]bool{},
 		apmNPIs:      map[[2]string]bool{},
@@ -122,10 +153,10 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 		if e.Status != model.StatusApproved {
 			continue
 		}
-		k := key(e.Entity)
-		if k.Level == model.LevelAPMEntity && e.ExceptionType == model.ExceptionEUC {
-			if _, seen := ix.apmEntityEUC[k.APMEntityID]; !seen {
-				ix.apmEntityEUC[k.APMEntityID] = e.ApplicationID
+		k := ek(e.Entity)
+		if k.level == model.LevelAPMEntity && e.ExceptionType == model.ExceptionEUC {
+			if _, seen := ix.apmEntityEUC[k.id]; !seen {
+				ix.apmEntityEUC[k.id] = e.ApplicationID
 			}
 			continue
 		}
@@ -133,17 +164,19 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 	}
 
 	// Submissions: the pathways each entity reported, and its qualifying data by category.
-	measures := make(map[string][]model.Measurement, len(in.Submissions))
-	for _, m := range in.Measurements {
-		measures[m.SubmissionID] = append(measures[m.SubmissionID], m)
-	}
+	measures := groupMeasurements(in)
+	var buf []model.Measurement
 	for i := range in.Submissions {
 		s := &in.Submissions[i]
-		k := key(s.Entity)
+		k := ek(s.Entity)
 		if !slices.Contains(ix.pathways[k], s.Pathway) {
 			ix.pathways[k] = append(ix.pathways[k], s.Pathway)
 		}
-		if !y.Qualifies(s, measures[s.SubmissionID]) {
+		buf = buf[:0]
+		for _, j := range measures.of(i) {
+			buf = append(buf, in.Measurements[j])
+		}
+		if !y.Qualifies(s, buf) {
 			continue
 		}
 		sk := subKey{k, s.Pathway}
@@ -163,12 +196,12 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 		ix.costGiven = true
 		for _, m := range in.CostMeasures {
 			if m.AttributedCases >= m.CaseMinimum {
-				ix.costMet[key(m.Entity)] = true
+				ix.costMet[ek(m.Entity)] = true
 			}
 		}
 	}
 	for i := range in.Scores {
-		ix.scores[key(in.Scores[i].Entity)] = &in.Scores[i]
+		ix.scores[ek(in.Scores[i].Entity)] = &in.Scores[i]
 	}
 	for _, p := range in.APMEntities {
 		if p.NPI == "" {
@@ -180,8 +213,54 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 	return ix
 }
 
+// measurementGroups lists the measurements of each submission: of(i) are the indices into
+// in.Measurements of the rows of in.Submissions[i], in input order. Built by counting, not by
+// a map of slices, so ten million measurements cost two int32 arrays and no copies.
+type measurementGroups struct {
+	offsets []int32 // len(submissions)+1
+	order   []int32
+}
+
+func (g measurementGroups) of(i int) []int32 { return g.order[g.offsets[i]:g.offsets[i+1]] }
+
+func groupMeasurements(in *model.Inputs) measurementGroups {
+	pos := make(map[string]int32, len(in.Submissions))
+	for i := range in.Submissions {
+		pos[in.Submissions[i].SubmissionID] = int32(i)
+	}
+	subOf := make([]int32, len(in.Measurements))
+	offsets := make([]int32, len(in.Submissions)+1)
+	last, lastPos := "", int32(-1)
+	for j := range in.Measurements {
+		// Measurements of one submission usually come together: look the ID up once per run.
+		if id := in.Measurements[j].SubmissionID; j == 0 || id != last {
+			p, ok := pos[id]
+			if !ok {
+				p = -1
+			}
+			last, lastPos = id, p
+		}
+		subOf[j] = lastPos
+		if lastPos >= 0 {
+			offsets[lastPos+1]++
+		}
+	}
+	for i := 1; i < len(offsets); i++ {
+		offsets[i] += offsets[i-1]
+	}
+	order := make([]int32, offsets[len(offsets)-1])
+	next := slices.Clone(offsets[:len(offsets)-1])
+	for j, p := range subOf {
+		if p >= 0 {
+			order[next[p]] = int32(j)
+			next[p]++
+		}
+	}
+	return measurementGroups{offsets: offsets, order: order}
+}
+
 // pathwaysOf returns the pathways an entity reported, or the level's default.
-func (ix *index) pathwaysOf(k model.EntityKey, def model.Pathway) []model.Pathway {
+func (ix *index) pathwaysOf(k ekey, def model.Pathway) []model.Pathway {
 	if ps := ix.pathways[k]; len(ps) > 0 {
 		return ps
 	}
@@ -189,7 +268,7 @@ func (ix *index) pathwaysOf(k model.EntityKey, def model.Pathway) []model.Pathwa
 }
 
 // dataOf returns the entity's qualifying submissions in a pathway, by category.
-func (ix *index) dataOf(k model.EntityKey, p model.Pathway) [model.NumCategories][]rules.Submission {
+func (ix *index) dataOf(k ekey, p model.Pathway) [model.NumCategories][]rules.Submission {
 	if d := ix.data[subKey{k, p}]; d != nil {
 		return *d
 	}
@@ -197,7 +276,7 @@ func (ix *index) dataOf(k model.EntityKey, p model.Pathway) [model.NumCategories
 }
 
 // costReasons says why cost is reweighted outside applications (rules.md cost.case_minimum).
-func (ix *index) costReasons(k model.EntityKey) []string {
+func (ix *index) costReasons(k ekey) []string {
 	if ix.costGiven && !ix.costMet[k] {
 		return []string{rules.IDCostCaseMinimum}
 	}

@@ -125,7 +125,7 @@ func (ix *index) virtualGroups(lv *levels, tins []tinFacts, inds []indivResult) 
 		for _, npi := range sortedKeys(seen) {
 			c.add(seen[npi])
 		}
-		k := model.EntityKey{Level: model.LevelVirtualGroup, VirtualGroupID: id}
+		k := ek(model.EntityKey{Level: model.LevelVirtualGroup, VirtualGroupID: id})
 		small := y.SmallPractice(clinicians)
 		g := model.Determination{Level: model.LevelVirtualGroup, VirtualGroupID: id, SmallPractice: small, StatusSource: "derived", Flags: flags}
 		ix.shareStatuses(&g, c)
@@ -211,7 +211,7 @@ func (ix *index) subgroups(lv *levels, tins []tinFacts, inds []indivResult, grou
 			lv.members = append(lv.members, model.Member{Level: model.LevelSubgroup, SubgroupID: id, TIN: ix.individuals[m].tin, NPI: ix.individuals[m].npi})
 		}
 		g.ClinicianCount, g.MIPSEligible = len(members), eligible
-		k := model.EntityKey{Level: model.LevelSubgroup, SubgroupID: id}
+		k := ek(model.EntityKey{Level: model.LevelSubgroup, SubgroupID: id})
 		var rows []model.Determination
 		for _, p := range ix.pathwaysOf(k, model.PathwayMVP) {
 			f := rules.Facts{
@@ -280,7 +280,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 			reason := r.piReason
 			if reason == "" {
 				// An approved group PI hardship for the participant's TIN also leaves it out.
-				for _, a := range ix.approved[model.EntityKey{Level: model.LevelGroup, TIN: ind.tin}] {
+				for _, a := range ix.approved[ek(model.EntityKey{Level: model.LevelGroup, TIN: ind.tin})] {
 					if a.Type == model.ExceptionPIHardship {
 						reason = rules.IDPIHardship + ":" + a.ID
 						break
@@ -315,7 +315,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 			}
 			lv.participants = append(lv.participants, p)
 		}
-		k := model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: id}
+		k := ek(model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: id})
 		g := model.Determination{Level: model.LevelAPMEntity, APMEntityID: id, StatusSource: "derived"}
 		ix.shareStatuses(&g, c)
 		g.HospitalBased, g.NonPatientFacing, g.ASCBased = false, false, false // the >75% group rules are not APM Entity rules
@@ -332,7 +332,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 		if in > 0 && ix.in.Has(model.TableScores) {
 			avg := sum / float64(in)
 			g.PIAverageScore = model.OptFloat{V: avg, Valid: true}
-			entity := model.Score{Entity: k}
+			entity := model.Score{Entity: model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: id}}
 			if sc != nil {
 				entity = *sc
 			}
@@ -362,7 +362,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 func (ix *index) participantPI(npi, tin string) model.OptFloat {
 	var best model.OptFloat
 	for _, k := range []model.EntityKey{{Level: model.LevelIndividual, NPI: npi, TIN: tin}, {Level: model.LevelGroup, TIN: tin}} {
-		if s := ix.scores[k]; s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
+		if s := ix.scores[ek(k)]; s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
 			best = s.PI
 		}
 	}

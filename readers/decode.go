@@ -41,10 +41,14 @@ type rowCtx struct {
 	failed bool
 	rej    model.Reject // Column, Value, Code, Message of the first problem
 	intern map[string]string
+	// last is each column's previous interned value; internStats its lookup counts.
+	last        []string
+	internStats []internStat
 }
 
 func newRowCtx(cols []column) *rowCtx {
-	return &rowCtx{cols: cols, cells: make([]string, len(cols)), intern: make(map[string]string)}
+	return &rowCtx{cols: cols, cells: make([]string, len(cols)), intern: make(map[string]string),
+		last: make([]string, len(cols)), internStats: make([]internStat, len(cols))}
 }
 
 // fail records the first problem of the row, in column i (-1 for none).
@@ -99,18 +103,52 @@ func (c *rowCtx) present(i int, req bool) (string, bool) {
 	return s, true
 }
 
-// in returns an interned copy of s: values that repeat (TINs, entity IDs, counties) are
-// stored once.
-func (c *rowCtx) in(s string) string {
+// in returns an interned copy of s, the cell of column i: values that repeat (TINs, entity
+// IDs, measure IDs, counties) are stored once. A value equal to the column's previous one is
+// reused without a lookup (sorted inputs repeat IDs row after row). A column whose values
+// mostly do not repeat (NPIs, submission IDs) stops being looked up, so unique values cost a
+// copy and no map; the map is bounded.
+func (c *rowCtx) in(i int, s string) string {
 	if s == "" {
 		return ""
 	}
-	if v, ok := c.intern[s]; ok {
+	if last := c.last[i]; last == s {
+		return last
+	}
+	st := &c.internStats[i]
+	if st.unique {
+		v := strings.Clone(s)
+		c.last[i] = v
 		return v
 	}
-	v := strings.Clone(s)
-	c.intern[v] = v
+	st.lookups++
+	v, ok := c.intern[s]
+	if ok {
+		st.hits++
+	} else {
+		v = strings.Clone(s)
+		if len(c.intern) < maxIntern {
+			c.intern[v] = v
+		}
+	}
+	if st.lookups >= internProbe && st.hits*4 < st.lookups {
+		st.unique = true
+	}
+	c.last[i] = v
 	return v
+}
+
+// maxIntern bounds the intern map of one table; internProbe is how many lookups decide that a
+// column's values do not repeat (fewer than a quarter hit).
+const (
+	maxIntern   = 1 << 18
+	internProbe = 1 << 14
+)
+
+// internStat counts one column's intern lookups.
+type internStat struct {
+	lookups, hits int
+	unique        bool
 }
 
 // text returns the trimmed cell as a copy ("" for null).
@@ -128,7 +166,7 @@ func (c *rowCtx) textIn(i int) string {
 	if !ok {
 		return ""
 	}
-	return c.in(s)
+	return c.in(i, s)
 }
 
 // lowerIn returns the trimmed cell lower-cased and interned ("" for null).
@@ -140,7 +178,7 @@ func (c *rowCtx) lowerIn(i int) string {
 	if hasUpper(s) {
 		s = strings.ToLower(s)
 	}
-	return c.in(s)
+	return c.in(i, s)
 }
 
 // id returns an identifier (interned); required.missing when req and null.
@@ -149,7 +187,7 @@ func (c *rowCtx) id(i int, req bool) string {
 	if !ok {
 		return ""
 	}
-	return c.in(s)
+	return c.in(i, s)
 }
 
 // npi returns a validated NPI (a copy).
@@ -179,7 +217,7 @@ func (c *rowCtx) tin(i int, req bool) string {
 		c.fail(i, CodeTINFormat, "TIN %q is not 9 digits (keep leading zeros: never store TINs as numbers)", s)
 		return ""
 	}
-	return c.in(s)
+	return c.in(i, s)
 }
 
 // boolean parses true/false/1/0/Y/N/yes/no in any case.
@@ -370,7 +408,7 @@ func (c *rowCtx) zip(i int) string {
 		c.fail(i, CodeZIPFormat, "%s %q is not a 5-digit ZIP code (or ZIP+4)", c.cols[i].name, c.cells[i])
 		return ""
 	}
-	return c.in(s)
+	return c.in(i, s)
 }
 
 // state returns a 2-letter state code, upper-cased.
@@ -386,7 +424,7 @@ func (c *rowCtx) state(i int) string {
 	if hasLower(s) {
 		s = strings.ToUpper(s)
 	}
-	return c.in(s)
+	return c.in(i, s)
 }
 
 // categories parses a ;-separated list of quality, cost, ia, pi (any case, spaces allowed,

@@ -208,14 +208,17 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 	}
 
 	// The footer's row count is only a hint (a corrupt footer may claim any number): rows are
-	// counted as they are decoded, and at most maxGrow rows are reserved up front.
+	// counted as they are decoded. The rows reserved up front are the footer's count when a
+	// real file could hold them (8 rows per byte of file is far beyond any compression of
+	// these tables), else maxGrow: reserving the whole table once saves copying a growing slice
+	// of ten million rows, and a lying footer cannot make us reserve much more than the file.
 	nrows := pf.NumRows()
 	c := t.c
 	row := 0
 	if nrows <= 0 {
 		return nil
 	}
-	t.h.grow(int(min(nrows, maxGrow)))
+	t.h.grow(int(min(nrows, max(maxGrow, 8*fi.Size()))))
 	if len(leaves) == 0 {
 		// None of the table's columns: every row is all nulls. Count the rows by decoding the
 		// file's first column, so a corrupt row count is caught like any corrupt page.

@@ -246,8 +246,14 @@ func crossCheck(in *model.Inputs, runs []*tableRun) {
 	for i := range in.Submissions {
 		subs[in.Submissions[i].SubmissionID] = struct{}{}
 	}
+	// Measurements of one submission usually come together: one lookup per run of rows.
+	lastID, lastOK := "", false
 	in.Measurements = dropRows(run(model.TableMeasurements), in.Measurements, func(r *model.Measurement) (int, *model.Reject) {
-		if _, ok := subs[r.SubmissionID]; ok {
+		if r.SubmissionID != lastID || lastID == "" {
+			_, lastOK = subs[r.SubmissionID]
+			lastID = r.SubmissionID
+		}
+		if lastOK {
 			return r.Row, nil
 		}
 		return r.Row, &model.Reject{Column: "submission_id", Value: r.SubmissionID, Code: CodeUnknownSubmission,

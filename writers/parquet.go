@@ -38,12 +38,21 @@ func arrowSchema[T any](fields []field[T]) *arrow.Schema {
 // writerProperties: zstd, no dictionary except for low-cardinality string columns, row groups
 // of rowGroupRows. created_by stays arrow's default ("parquet-go version <arrow version>"),
 // which is fixed for a build, so the same rows give the same bytes.
+// dictionaryPageLimit is the dictionary page size limit: see writerProperties.
+const dictionaryPageLimit = 256 << 20
+
 func writerProperties[T any](fields []field[T], mem memory.Allocator) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithAllocator(mem),
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithDictionaryDefault(false),
 		parquet.WithMaxRowGroupLength(int64(rowGroupRows)),
+		// A dictionary-encoded column chunk whose dictionary outgrows the page size limit
+		// falls back to plain pages, and arrow-go then writes the chunk's page encoding stats
+		// from a Go map, in random order: the same rows would give different bytes from run to
+		// run. With a limit far above what rowGroupRows rows of these columns can reach (the
+		// reason columns carry application and submission IDs), no chunk falls back.
+		parquet.WithDictionaryPageSizeLimit(dictionaryPageLimit),
 	}
 	for _, f := range fields {
 		if f.dict {

@@ -25,6 +25,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	strict := fs.Bool("strict", false, "fail the run (nothing written) when any row is rejected")
 	quiet := fs.Bool("quiet", false, "no progress and no summary on stderr (errors are still printed)")
 	logFormat := fs.String("log-format", "text", "progress and summary format on stderr: text or json (log/slog, for schedulers)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile (go tool pprof) to this file at the end of the run")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -53,6 +55,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
 	s, err := pipeline.Run(ctx, set, pipeline.Options{
 		Year: *year, InDir: *in, OutDir: *out, Format: f, Workers: *workers, Strict: *strict, Version: version,
 		Observer: rep,
