@@ -29,11 +29,24 @@ const shardSize = 2048
 
 // Determine applies the year's rules to every entity in the inputs. Work is split into shards
 // evaluated by at most workers goroutines; the output is the same whatever workers is.
+// Determine sorts in.Clinicians in place (by TIN, NPI, segment) and leaves the rest of in as
+// it was.
 func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int) (*Result, error) {
+	return determine(ctx, y, in, areas, workers, false)
+}
+
+// determine is Determine; with release, the input rows only the index needs (measurements,
+// submissions, cost measures, exceptions) are dropped from in once it is built, so a run holds
+// the largest of them (ten million measurements at national scale) no longer than needed.
+func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, release bool) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
 	ix := buildIndex(y, in, areas)
+	notes := ix.notes(in)
+	if release {
+		in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = nil, nil, nil, nil
+	}
 
 	// Small practice per TIN, needed by every individual of the TIN.
 	tins := make([]tinFacts, len(ix.tins))
@@ -41,10 +54,26 @@ func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		tins[i] = ix.tinFacts(&ix.tins[i])
 	}
 
+	// Determination rows are large (about 500 bytes): every individual and group writes its
+	// rows, one per pathway, straight into their place in the result, sized once.
+	indAt := make([]int, len(ix.individuals)+1)
+	for i := range ix.individuals {
+		ind := &ix.individuals[i]
+		indAt[i+1] = indAt[i] + len(ix.pathwaysOf(individualKey(ind.npi, ind.tin), model.PathwayTraditional))
+	}
+	groupAt := make([]int, len(ix.tins)+1)
+	groupAt[0] = indAt[len(ix.individuals)]
+	for i := range ix.tins {
+		groupAt[i+1] = groupAt[i] + len(ix.pathwaysOf(groupKey(ix.tins[i].tin), model.PathwayTraditional))
+	}
+	n := groupAt[len(ix.tins)]
+	res := &Result{Determinations: make([]model.Determination, n, n+levelRowsMax(in))}
+	all := res.Determinations
+
 	inds := make([]indivResult, len(ix.individuals))
 	err := parallel(ctx, workers, len(inds), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			inds[i] = ix.decideIndividual(&ix.individuals[i], tins[ix.tinPos[ix.individuals[i].tin]])
+			inds[i] = ix.decideIndividual(&ix.individuals[i], tins[ix.tinPos[ix.individuals[i].tin]], all[indAt[i]:indAt[i+1]])
 		}
 	})
 	if err != nil {
@@ -53,29 +82,13 @@ func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	groups := make([]groupFacts, len(ix.tins))
 	err = parallel(ctx, workers, len(groups), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			groups[i] = ix.decideGroup(&ix.tins[i], tins[i], inds)
+			groups[i] = ix.decideGroup(&ix.tins[i], tins[i], inds, all[groupAt[i]:groupAt[i+1]])
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
 	lv := ix.decideLevels(tins, inds, groups)
-
-	// Determination rows are large: size the result once instead of growing it.
-	total := len(lv.rows)
-	for i := range inds {
-		total += len(inds[i].rows)
-	}
-	for i := range groups {
-		total += len(groups[i].rows)
-	}
-	res := &Result{Determinations: make([]model.Determination, 0, total)}
-	for i := range inds {
-		res.Determinations = append(res.Determinations, inds[i].rows...)
-	}
-	for i := range groups {
-		res.Determinations = append(res.Determinations, groups[i].rows...)
-	}
 	res.Determinations = append(res.Determinations, lv.rows...)
 	res.APMParticipants = lv.participants
 	res.Members = lv.members
@@ -87,7 +100,7 @@ func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 			res.NoPolicyRows++
 		}
 	}
-	res.Notes = append(res.Notes, ix.notes(in)...)
+	res.Notes = append(res.Notes, notes...)
 	return res, nil
 }
 
@@ -169,7 +182,32 @@ type indivResult struct {
 	rows     []model.Determination
 }
 
-func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
+// individualKey and groupKey are the index keys of an individual and a group.
+func individualKey(npi, tin string) ekey {
+	return ek(model.EntityKey{Level: model.LevelIndividual, NPI: npi, TIN: tin})
+}
+
+func groupKey(tin string) ekey { return ek(model.EntityKey{Level: model.LevelGroup, TIN: tin}) }
+
+// levelRowsMax bounds the determination rows of virtual groups, subgroups and APM Entities:
+// one per pathway (at most three) of each distinct ID.
+func levelRowsMax(in *model.Inputs) int {
+	ids := map[string]struct{}{}
+	for i := range in.VirtualGroups {
+		ids["v"+in.VirtualGroups[i].VirtualGroupID] = struct{}{}
+	}
+	for i := range in.Subgroups {
+		ids["s"+in.Subgroups[i].SubgroupID] = struct{}{}
+	}
+	for i := range in.APMEntities {
+		ids["a"+in.APMEntities[i].APMEntityID] = struct{}{}
+	}
+	return 3 * len(ids)
+}
+
+// decideIndividual decides one NPI/TIN, writing its determination rows (one per pathway, as
+// pathwaysOf lists them) into dst.
+func (ix *index) decideIndividual(ind *individual, tf tinFacts, dst []model.Determination) indivResult {
 	y := ix.year
 	r := indivResult{status: y.Individual(ind.rows)}
 	clinicianType := ""
@@ -192,9 +230,10 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
 			}
 		}
 	}
-	k := ek(model.EntityKey{Level: model.LevelIndividual, NPI: ind.npi, TIN: ind.tin})
+	k := individualKey(ind.npi, ind.tin)
 	piAuto := y.IndividualPIReasons(r.status, tf.small, clinicianType)
-	apps := ix.approved[k]
+	inf := ix.info(k)
+	apps := inf.applications()
 	r.piReweigh = len(piAuto) > 0
 	r.autoEUC = autoEUC
 	if len(piAuto) > 0 {
@@ -222,7 +261,7 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
 		StatusSource:     rules.Source(r.status.HospitalBased, r.status.NonPatientFacing, r.status.ASCBased, smallFlag),
 	}
 	inAPM := ix.apmTINs[ind.tin] || ix.apmNPIs[[2]string{ind.npi, ind.tin}]
-	for _, p := range ix.pathwaysOf(k, model.PathwayTraditional) {
+	for j, p := range inf.pathwaysOr(model.PathwayTraditional) {
 		f := rules.Facts{
 			Level:          model.LevelIndividual,
 			Pathway:        p,
@@ -231,18 +270,19 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts) indivResult {
 			Applications:   apps,
 			AutoEUC:        autoEUC,
 			InAPM:          inAPM,
-			CostReweighted: ix.costReasons(k),
-			Data:           ix.dataOf(k, p),
+			CostReweighted: ix.costReasonsOf(inf),
+			Data:           inf.qualifying(p),
 		}
-		r.rows = append(r.rows, ix.row(base, k, p, &f))
+		dst[j] = ix.rowScored(base, p, &f, inf.scores())
 	}
+	r.rows = dst
 	return r
 }
 
 // row decides one entity and pathway and fills the determinations row, with the final score
 // from the entity's scores row.
 func (ix *index) row(base model.Determination, k ekey, p model.Pathway, f *rules.Facts) model.Determination {
-	return ix.rowScored(base, p, f, ix.scores[k])
+	return ix.rowScored(base, p, f, ix.scoresOf(k))
 }
 
 func (ix *index) rowScored(base model.Determination, p model.Pathway, f *rules.Facts, sc *model.Score) model.Determination {
@@ -327,7 +367,8 @@ func (ix *index) shareStatuses(g *model.Determination, c statusCounts) {
 	g.ASCBasedShare = share(c.asc, c.n)
 }
 
-func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult) groupFacts {
+// decideGroup decides one TIN as a group, writing its determination rows into dst.
+func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult, dst []model.Determination) groupFacts {
 	var c statusCounts
 	for _, m := range t.members {
 		c.add(&inds[m])
@@ -338,20 +379,22 @@ func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult) group
 		g.StatusSource = "mixed"
 	}
 	piAuto := groupPIReasons(&g, c)
-	k := ek(model.EntityKey{Level: model.LevelGroup, TIN: t.tin})
-	gf := groupFacts{base: g, piAuto: piAuto, apps: ix.approved[k]}
-	for _, p := range ix.pathwaysOf(k, model.PathwayTraditional) {
+	k := groupKey(t.tin)
+	inf := ix.info(k)
+	gf := groupFacts{base: g, piAuto: piAuto, apps: inf.applications()}
+	for j, p := range inf.pathwaysOr(model.PathwayTraditional) {
 		f := rules.Facts{
 			Level:          model.LevelGroup,
 			Pathway:        p,
 			SmallPractice:  tf.small,
 			PIAutomatic:    piAuto,
 			Applications:   gf.apps,
-			CostReweighted: ix.costReasons(k),
-			Data:           ix.dataOf(k, p),
+			CostReweighted: ix.costReasonsOf(inf),
+			Data:           inf.qualifying(p),
 		}
-		gf.rows = append(gf.rows, ix.row(g, k, p, &f))
+		dst[j] = ix.rowScored(g, p, &f, inf.scores())
 	}
+	gf.rows = dst
 	return gf
 }
 

@@ -58,11 +58,6 @@ func digits(s string, n int) (uint64, bool) {
 	return v, true
 }
 
-type subKey struct {
-	entity  ekey
-	pathway model.Pathway
-}
-
 // pathwayOrder orders determination rows of one entity.
 var pathwayOrder = map[model.Pathway]int{model.PathwayTraditional: 0, model.PathwayMVP: 1, model.PathwayAPP: 2}
 
@@ -87,14 +82,15 @@ type index struct {
 	tinPos      map[string]int
 	groups      map[string]*model.Group
 
-	approved     map[ekey][]rules.Application
 	apmEntityEUC map[string]string // apm_entity_id -> approved application ID
-	data         map[subKey]*[model.NumCategories][]rules.Submission
-	pathways     map[ekey][]model.Pathway
+
+	// What the other tables say about each entity, found with one lookup (entities) into
+	// infos: at national scale every clinician is probed, and one probe of a big map costs a
+	// cache miss.
+	entities map[ekey]int32
+	infos    []entityInfo
 
 	costGiven bool
-	costMet   map[ekey]bool
-	scores    map[ekey]*model.Score
 
 	areas   *rules.Areas
 	apmTINs map[string]bool // TINs with every NPI in an APM Entity
@@ -107,40 +103,34 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 		in:           in,
 		tinPos:       map[string]int{},
 		groups:       map[string]*model.Group{},
-		approved:     make(map[ekey][]rules.Application, len(in.Exceptions)/4),
 		apmEntityEUC: map[string]string{},
-		data:         make(map[subKey]*[model.NumCategories][]rules.Submission, len(in.Submissions)),
-		pathways:     make(map[ekey][]model.Pathway, len(in.Submissions)),
-		costMet:      make(map[ekey]bool, len(in.CostMeasures)),
-		scores:       make(map[ekey]*model.Score, len(in.Scores)),
+		entities:     make(map[ekey]int32, max(len(in.Scores), len(in.Submissions), len(in.CostMeasures))),
+		infos:        make([]entityInfo, 0, max(len(in.Scores), len(in.Submissions), len(in.CostMeasures))),
 		areas:        areas,
 		apmTINs:      map[string]bool{},
 		apmNPIs:      map[[2]string]bool{},
 	}
 
-	// Individuals: group the clinicians rows by NPI/TIN, sorted by TIN then NPI.
-	order := make([]int, len(in.Clinicians))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		ca, cb := &in.Clinicians[a], &in.Clinicians[b]
-		return cmp.Or(cmp.Compare(ca.TIN, cb.TIN), cmp.Compare(ca.NPI, cb.NPI), cmp.Compare(ca.Segment, cb.Segment))
-	})
-	for _, i := range order {
-		c := in.Clinicians[i]
-		n := len(ix.individuals)
-		if n > 0 && ix.individuals[n-1].npi == c.NPI && ix.individuals[n-1].tin == c.TIN {
-			ix.individuals[n-1].rows = append(ix.individuals[n-1].rows, c)
-			continue
+	// Individuals: the clinicians rows sorted by TIN, NPI, segment (in place), each NPI/TIN a
+	// run of rows that its individual refers to without copying them.
+	cl := in.Clinicians
+	sortClinicians(cl)
+	ix.individuals = make([]individual, 0, len(cl))
+	for lo := 0; lo < len(cl); {
+		c := &cl[lo]
+		hi := lo + 1
+		for hi < len(cl) && cl[hi].NPI == c.NPI && cl[hi].TIN == c.TIN {
+			hi++
 		}
-		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: []model.Clinician{c}})
+		n := len(ix.individuals)
+		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi]})
 		if len(ix.tins) == 0 || ix.tins[len(ix.tins)-1].tin != c.TIN {
 			ix.tinPos[c.TIN] = len(ix.tins)
 			ix.tins = append(ix.tins, tinIndex{tin: c.TIN})
 		}
 		t := &ix.tins[len(ix.tins)-1]
 		t.members = append(t.members, n)
+		lo = hi
 	}
 
 	for i := range in.Groups {
@@ -160,7 +150,8 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 			}
 			continue
 		}
-		ix.approved[k] = append(ix.approved[k], rules.Application{ID: e.ApplicationID, Type: e.ExceptionType, Categories: e.Categories})
+		inf := &ix.infos[ix.infoIndex(k)]
+		inf.apps = append(inf.apps, rules.Application{ID: e.ApplicationID, Type: e.ExceptionType, Categories: e.Categories})
 	}
 
 	// Submissions: the pathways each entity reported, and its qualifying data by category.
@@ -168,9 +159,9 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 	var buf []model.Measurement
 	for i := range in.Submissions {
 		s := &in.Submissions[i]
-		k := ek(s.Entity)
-		if !slices.Contains(ix.pathways[k], s.Pathway) {
-			ix.pathways[k] = append(ix.pathways[k], s.Pathway)
+		inf := &ix.infos[ix.infoIndex(ek(s.Entity))]
+		if !slices.Contains(inf.pathways, s.Pathway) {
+			inf.pathways = append(inf.pathways, s.Pathway)
 		}
 		buf = buf[:0]
 		for _, j := range measures.of(i) {
@@ -179,29 +170,29 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 		if !y.Qualifies(s, buf) {
 			continue
 		}
-		sk := subKey{k, s.Pathway}
-		d := ix.data[sk]
+		d := inf.dataIn(s.Pathway)
 		if d == nil {
-			d = new([model.NumCategories][]rules.Submission)
-			ix.data[sk] = d
+			inf.data = append(inf.data, pathwayData{pathway: s.Pathway})
+			d = &inf.data[len(inf.data)-1].cats
 		}
 		d[s.Category] = append(d[s.Category], rules.Submission{ID: s.SubmissionID, Claims: s.SubmissionMethod == "claims"})
 	}
-	for k, ps := range ix.pathways {
-		slices.SortFunc(ps, func(a, b model.Pathway) int { return cmp.Compare(pathwayOrder[a], pathwayOrder[b]) })
-		ix.pathways[k] = ps
+	for i := range ix.infos {
+		if ps := ix.infos[i].pathways; len(ps) > 1 {
+			slices.SortFunc(ps, func(a, b model.Pathway) int { return cmp.Compare(pathwayOrder[a], pathwayOrder[b]) })
+		}
 	}
 
 	if in.Has(model.TableCostMeasures) {
 		ix.costGiven = true
 		for _, m := range in.CostMeasures {
 			if m.AttributedCases >= m.CaseMinimum {
-				ix.costMet[ek(m.Entity)] = true
+				ix.infos[ix.infoIndex(ek(m.Entity))].costMet = true
 			}
 		}
 	}
 	for i := range in.Scores {
-		ix.scores[ek(in.Scores[i].Entity)] = &in.Scores[i]
+		ix.infos[ix.infoIndex(ek(in.Scores[i].Entity))].score = &in.Scores[i]
 	}
 	for _, p := range in.APMEntities {
 		if p.NPI == "" {
@@ -211,6 +202,77 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 		}
 	}
 	return ix
+}
+
+// compareClinicians orders clinicians rows by TIN, NPI, segment.
+func compareClinicians(a, b *model.Clinician) int {
+	return cmp.Or(cmp.Compare(a.TIN, b.TIN), cmp.Compare(a.NPI, b.NPI), cmp.Compare(a.Segment, b.Segment))
+}
+
+// sortClinicians sorts the rows by TIN, NPI, segment, stably, in place. The rows are large, so
+// it sorts their indices and then moves each row once along the permutation's cycles; input
+// that is already in order (the usual extract) costs one pass.
+func sortClinicians(cl []model.Clinician) {
+	sorted := true
+	for i := 1; i < len(cl) && sorted; i++ {
+		sorted = compareClinicians(&cl[i-1], &cl[i]) <= 0
+	}
+	if sorted {
+		return
+	}
+	order := sortedOrder(cl)
+	// Position i must receive row order[i]; follow each cycle once, marking done positions.
+	for i := range order {
+		if order[i] < 0 || int(order[i]) == i {
+			continue
+		}
+		tmp := cl[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				cl[j] = tmp
+				break
+			}
+			cl[j] = cl[k]
+			j = k
+		}
+	}
+}
+
+// sortedOrder returns the indices of the rows in stable TIN, NPI, segment order. Valid TINs
+// (9 digits) and NPIs (10) pack into one number that orders like the strings, so the usual
+// input sorts numbers; anything else sorts by the strings.
+func sortedOrder(cl []model.Clinician) []int32 {
+	type packed struct {
+		key     uint64 // TIN * 1e10 + NPI
+		segment int32
+		i       int32
+	}
+	keys := make([]packed, len(cl))
+	for i := range cl {
+		t, okT := digits(cl[i].TIN, 9)
+		n, okN := digits(cl[i].NPI, 10)
+		if !okT || !okN {
+			order := make([]int32, len(cl))
+			for i := range order {
+				order[i] = int32(i)
+			}
+			slices.SortStableFunc(order, func(a, b int32) int { return compareClinicians(&cl[a], &cl[b]) })
+			return order
+		}
+		keys[i] = packed{t*10_000_000_000 + n, int32(cl[i].Segment), int32(i)}
+	}
+	// The index breaks ties, so an unstable sort gives the stable order.
+	slices.SortFunc(keys, func(a, b packed) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.segment, b.segment), cmp.Compare(a.i, b.i))
+	})
+	order := make([]int32, len(cl))
+	for j := range keys {
+		order[j] = keys[j].i
+	}
+	return order
 }
 
 // measurementGroups lists the measurements of each submission: of(i) are the indices into
@@ -259,26 +321,109 @@ func groupMeasurements(in *model.Inputs) measurementGroups {
 	return measurementGroups{offsets: offsets, order: order}
 }
 
-// pathwaysOf returns the pathways an entity reported, or the level's default.
-func (ix *index) pathwaysOf(k ekey, def model.Pathway) []model.Pathway {
-	if ps := ix.pathways[k]; len(ps) > 0 {
-		return ps
+// entityInfo is what the exceptions, submissions, cost measures and scores tables say about one
+// entity.
+type entityInfo struct {
+	apps     []rules.Application // approved applications naming the entity
+	pathways []model.Pathway     // pathways it submitted in, in pathwayOrder
+	data     []pathwayData       // its qualifying submissions, by pathway
+	costMet  bool                // a cost measure meets its case minimum
+	score    *model.Score
+}
+
+// pathwayData is an entity's qualifying submissions in one pathway, by category.
+type pathwayData struct {
+	pathway model.Pathway
+	cats    [model.NumCategories][]rules.Submission
+}
+
+// infoIndex returns the position in ix.infos of k's entry, adding an empty one.
+func (ix *index) infoIndex(k ekey) int32 {
+	if i, ok := ix.entities[k]; ok {
+		return i
+	}
+	i := int32(len(ix.infos))
+	ix.infos = append(ix.infos, entityInfo{})
+	ix.entities[k] = i
+	return i
+}
+
+// info returns what the tables say about k, nil for nothing. The methods of *entityInfo
+// accept nil.
+func (ix *index) info(k ekey) *entityInfo {
+	if i, ok := ix.entities[k]; ok {
+		return &ix.infos[i]
+	}
+	return nil
+}
+
+func (e *entityInfo) dataIn(p model.Pathway) *[model.NumCategories][]rules.Submission {
+	if e == nil {
+		return nil
+	}
+	for i := range e.data {
+		if e.data[i].pathway == p {
+			return &e.data[i].cats
+		}
+	}
+	return nil
+}
+
+// applications returns the approved applications naming the entity.
+func (e *entityInfo) applications() []rules.Application {
+	if e == nil {
+		return nil
+	}
+	return e.apps
+}
+
+// scores returns the entity's scores row, nil when none.
+func (e *entityInfo) scores() *model.Score {
+	if e == nil {
+		return nil
+	}
+	return e.score
+}
+
+// pathwaysOr returns the pathways the entity reported, or the level's default.
+func (e *entityInfo) pathwaysOr(def model.Pathway) []model.Pathway {
+	if e != nil && len(e.pathways) > 0 {
+		return e.pathways
 	}
 	return []model.Pathway{def}
 }
 
-// dataOf returns the entity's qualifying submissions in a pathway, by category.
-func (ix *index) dataOf(k ekey, p model.Pathway) [model.NumCategories][]rules.Submission {
-	if d := ix.data[subKey{k, p}]; d != nil {
+// qualifying returns the entity's qualifying submissions in a pathway, by category.
+func (e *entityInfo) qualifying(p model.Pathway) [model.NumCategories][]rules.Submission {
+	if d := e.dataIn(p); d != nil {
 		return *d
 	}
 	return [model.NumCategories][]rules.Submission{}
 }
 
-// costReasons says why cost is reweighted outside applications (rules.md cost.case_minimum).
-func (ix *index) costReasons(k ekey) []string {
-	if ix.costGiven && !ix.costMet[k] {
+// costReasonsOf says why cost is reweighted outside applications (rules.md cost.case_minimum).
+func (ix *index) costReasonsOf(e *entityInfo) []string {
+	if ix.costGiven && (e == nil || !e.costMet) {
 		return []string{rules.IDCostCaseMinimum}
 	}
 	return nil
 }
+
+// pathwaysOf returns the pathways an entity reported, or the level's default.
+func (ix *index) pathwaysOf(k ekey, def model.Pathway) []model.Pathway {
+	return ix.info(k).pathwaysOr(def)
+}
+
+// dataOf returns the entity's qualifying submissions in a pathway, by category.
+func (ix *index) dataOf(k ekey, p model.Pathway) [model.NumCategories][]rules.Submission {
+	return ix.info(k).qualifying(p)
+}
+
+// costReasons says why cost is reweighted outside applications (rules.md cost.case_minimum).
+func (ix *index) costReasons(k ekey) []string { return ix.costReasonsOf(ix.info(k)) }
+
+// approvedOf returns the approved applications naming the entity.
+func (ix *index) approvedOf(k ekey) []rules.Application { return ix.info(k).applications() }
+
+// scoresOf returns the entity's scores row, nil when none.
+func (ix *index) scoresOf(k ekey) *model.Score { return ix.info(k).scores() }

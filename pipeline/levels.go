@@ -134,7 +134,7 @@ func (ix *index) virtualGroups(lv *levels, tins []tinFacts, inds []indivResult) 
 		for _, p := range ix.pathwaysOf(k, model.PathwayTraditional) {
 			f := rules.Facts{
 				Level: model.LevelVirtualGroup, Pathway: p, SmallPractice: small, PIAutomatic: piAuto,
-				Applications: ix.approved[k], CostReweighted: ix.costReasons(k), Data: ix.dataOf(k, p),
+				Applications: ix.approvedOf(k), CostReweighted: ix.costReasons(k), Data: ix.dataOf(k, p),
 			}
 			rows = append(rows, ix.row(g, k, p, &f))
 		}
@@ -280,7 +280,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 			reason := r.piReason
 			if reason == "" {
 				// An approved group PI hardship for the participant's TIN also leaves it out.
-				for _, a := range ix.approved[ek(model.EntityKey{Level: model.LevelGroup, TIN: ind.tin})] {
+				for _, a := range ix.approvedOf(groupKey(ind.tin)) {
 					if a.Type == model.ExceptionPIHardship {
 						reason = rules.IDPIHardship + ":" + a.ID
 						break
@@ -328,7 +328,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 		if in == 0 {
 			piAuto = []string{rules.IDAPMPIAverage}
 		}
-		sc := ix.scores[k]
+		sc := ix.scoresOf(k)
 		if in > 0 && ix.in.Has(model.TableScores) {
 			avg := sum / float64(in)
 			g.PIAverageScore = model.OptFloat{V: avg, Valid: true}
@@ -362,7 +362,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 func (ix *index) participantPI(npi, tin string) model.OptFloat {
 	var best model.OptFloat
 	for _, k := range []model.EntityKey{{Level: model.LevelIndividual, NPI: npi, TIN: tin}, {Level: model.LevelGroup, TIN: tin}} {
-		if s := ix.scores[ek(k)]; s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
+		if s := ix.scoresOf(ek(k)); s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
 			best = s.PI
 		}
 	}

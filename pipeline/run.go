@@ -74,7 +74,8 @@ func (t *timer) run(stage string, fn func() error) error {
 	return err
 }
 
-// Summary describes a finished run.
+// Summary describes a finished run. Inputs holds the tables' stats, presence and rejects; its
+// rows are released during the run.
 type Summary struct {
 	Year     *rules.Year
 	Inputs   *model.Inputs
@@ -145,12 +146,16 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	}
 	var res *Result
 	err = tm.run(StageDetermine, func() (err error) {
-		res, err = Determine(ctx, y, in, areas, o.Workers)
+		res, err = determine(ctx, y, in, areas, o.Workers, true)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	// The input rows are not needed from here on (the summary keeps stats and rejects): let
+	// the collector have them before the outputs are built.
+	in.Clinicians, in.Groups, in.VirtualGroups, in.Subgroups, in.APMEntities = nil, nil, nil, nil, nil
+	in.Scores, in.EUCAreas = nil, nil
 	s.Result = res
 
 	rejectsByCode := map[string]int{}
@@ -178,6 +183,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		Members:              res.Members,
 		WriteMembers:         in.Has(model.TableVirtualGroups) || in.Has(model.TableSubgroups) || in.Has(model.TableAPMEntities),
 		Rejects:              in.Rejects,
+		Workers:              o.Workers,
 		Metadata:             meta,
 		Manifest: writers.Manifest{
 			Version:         o.Version,

@@ -14,7 +14,10 @@ const (
 )
 
 // submitted reports whether an entity submitted any data (any submissions row).
-func (ix *index) submitted(k model.EntityKey) bool { return len(ix.pathways[ek(k)]) > 0 }
+func (ix *index) submitted(k model.EntityKey) bool {
+	inf := ix.info(ek(k))
+	return inf != nil && len(inf.pathways) > 0
+}
 
 // maxOf returns the highest valid score among candidates.
 func maxOf(scores []model.OptFloat, idx []int) model.OptFloat {

@@ -72,10 +72,22 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 		ctxs[i], cancels[i] = context.WithCancel(gctx)
 		defer cancels[i]()
 	}
+	// The largest files start first: with fewer workers than tables, the longest read (at
+	// national scale the ten million measurements) must not wait for the small ones.
+	order := make([]int, 0, len(runs))
+	sizes := make([]int64, len(runs))
 	for i, r := range runs {
 		if r == nil {
 			continue
 		}
+		order = append(order, i)
+		if fi, err := os.Stat(r.path); err == nil {
+			sizes[i] = fi.Size()
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
+	for _, i := range order {
+		r := runs[i]
 		g.Go(func() error {
 			if err := ctxs[i].Err(); err != nil {
 				errs[i] = err

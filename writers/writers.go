@@ -4,6 +4,7 @@ package writers
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"golang.org/x/sync/errgroup"
 
 	"reweigh/model"
 )
@@ -99,6 +101,9 @@ type Output struct {
 	// Manifest is written as manifest.json. Write fills in Outputs, and RejectsByCode when it
 	// is nil (counted from Rejects).
 	Manifest Manifest
+
+	// Workers is how many table files are written at once (<= 0: one at a time).
+	Workers int
 
 	// Metadata goes into every Parquet file's key-value metadata (run facts: version, year,
 	// input sha256s). Keys are written in sorted order.
@@ -194,23 +199,50 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 		}
 	}()
 
+	// The tables are written at once, up to out.Workers files (errgroup + SetLimit), the
+	// largest first; each file's bytes do not depend on the others. The error reported is the
+	// first table's in output order.
 	tables := out.tables()
-	outputs := make([]OutputStat, 0, len(tables))
-	for _, t := range tables {
-		file := t.name() + format.Ext()
-		err := writeFile(filepath.Join(tmp, file), func(w io.Writer) error {
-			if format == FormatCSV {
-				return t.writeCSV(ctx, w)
+	outputs := make([]OutputStat, len(tables))
+	errs := make([]error, len(tables))
+	order := make([]int, len(tables))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(tables[b].len(), tables[a].len()) })
+	var g errgroup.Group
+	g.SetLimit(max(out.Workers, 1))
+	for _, i := range order {
+		t := tables[i]
+		g.Go(func() error {
+			file := t.name() + format.Ext()
+			err := writeFile(filepath.Join(tmp, file), func(w io.Writer) error {
+				if format == FormatCSV {
+					return t.writeCSV(ctx, w)
+				}
+				return t.writeParquet(ctx, w, mem, out.Metadata)
+			})
+			if err == nil {
+				err = hook("table:" + t.name())
 			}
-			return t.writeParquet(ctx, w, mem, out.Metadata)
+			if err != nil {
+				errs[i] = fmt.Errorf("writers: %s: %w", file, err)
+				return errs[i]
+			}
+			outputs[i] = OutputStat{Table: t.name(), Path: file, Rows: t.len()}
+			return nil
 		})
-		if err != nil {
-			return fmt.Errorf("writers: %s: %w", file, err)
+	}
+	if err := g.Wait(); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return fmt.Errorf("writers: %w", cerr)
 		}
-		if err := hook("table:" + t.name()); err != nil {
-			return fmt.Errorf("writers: %s: %w", file, err)
+		for _, e := range errs {
+			if e != nil {
+				return e
+			}
 		}
-		outputs = append(outputs, OutputStat{Table: t.name(), Path: file, Rows: t.len()})
+		return err
 	}
 
 	out.Manifest.Outputs = outputs
