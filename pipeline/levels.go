@@ -42,7 +42,11 @@ func bestScore(rows []model.Determination) model.OptFloat {
 func (ix *index) decideLevels(tins []tinFacts, inds []indivResult, groups []groupFacts) levels {
 	lv := levels{vgOfTIN: map[string]int{}, sgOf: map[int][]int{}, apmOf: map[int][]int{}}
 	ix.virtualGroups(&lv, tins, inds)
+	from := len(lv.rows)
 	ix.subgroups(&lv, tins, inds, groups)
+	// Rows go out by level, TIN, NPI: subgroup rows (decided in subgroup_id order) by their
+	// affiliated TIN, then subgroup_id and pathway.
+	slices.SortStableFunc(lv.rows[from:], func(a, b model.Determination) int { return cmp.Compare(a.TIN, b.TIN) })
 	ix.apmEntities(&lv, inds)
 	return lv
 }
