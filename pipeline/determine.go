@@ -42,7 +42,10 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	ix := buildIndex(y, in, areas)
+	ix, err := buildIndex(ctx, y, in, areas, workers)
+	if err != nil {
+		return nil, err
+	}
 	notes := ix.notes(in)
 	if release {
 		in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = nil, nil, nil, nil
@@ -57,9 +60,17 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	// Determination rows are large (about 500 bytes): every individual and group writes its
 	// rows, one per pathway, straight into their place in the result, sized once.
 	indAt := make([]int, len(ix.individuals)+1)
+	err = parallel(ctx, workers, len(ix.individuals), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ind := &ix.individuals[i]
+			indAt[i+1] = len(ix.pathwaysOf(individualKey(ind.npi, ind.tin), model.PathwayTraditional))
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
 	for i := range ix.individuals {
-		ind := &ix.individuals[i]
-		indAt[i+1] = indAt[i] + len(ix.pathwaysOf(individualKey(ind.npi, ind.tin), model.PathwayTraditional))
+		indAt[i+1] += indAt[i]
 	}
 	groupAt := make([]int, len(ix.tins)+1)
 	groupAt[0] = indAt[len(ix.individuals)]
@@ -71,7 +82,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	all := res.Determinations
 
 	inds := make([]indivResult, len(ix.individuals))
-	err := parallel(ctx, workers, len(inds), func(lo, hi int) {
+	err = parallel(ctx, workers, len(inds), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			inds[i] = ix.decideIndividual(&ix.individuals[i], tins[ix.tinPos[ix.individuals[i].tin]], all[indAt[i]:indAt[i+1]])
 		}

@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"cmp"
+	"context"
 	"slices"
+
+	"golang.org/x/sync/errgroup"
 
 	"reweigh/model"
 	"reweigh/rules"
@@ -97,7 +100,10 @@ type index struct {
 	apmNPIs map[[2]string]bool
 }
 
-func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
+// buildIndex arranges the inputs for lookup. The clinicians' order and the submissions'
+// qualifying data are worked out at the same time (up to workers goroutines, the
+// qualification itself in parallel shards); the maps are then filled in one goroutine.
+func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int) (*index, error) {
 	ix := &index{
 		year:         y,
 		in:           in,
@@ -111,26 +117,19 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 		apmNPIs:      map[[2]string]bool{},
 	}
 
-	// Individuals: the clinicians rows sorted by TIN, NPI, segment (in place), each NPI/TIN a
-	// run of rows that its individual refers to without copying them.
-	cl := in.Clinicians
-	sortClinicians(cl)
-	ix.individuals = make([]individual, 0, len(cl))
-	for lo := 0; lo < len(cl); {
-		c := &cl[lo]
-		hi := lo + 1
-		for hi < len(cl) && cl[hi].NPI == c.NPI && cl[hi].TIN == c.TIN {
-			hi++
-		}
-		n := len(ix.individuals)
-		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi]})
-		if len(ix.tins) == 0 || ix.tins[len(ix.tins)-1].tin != c.TIN {
-			ix.tinPos[c.TIN] = len(ix.tins)
-			ix.tins = append(ix.tins, tinIndex{tin: c.TIN})
-		}
-		t := &ix.tins[len(ix.tins)-1]
-		t.members = append(t.members, n)
-		lo = hi
+	var qualifies []bool
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	g.Go(func() error {
+		ix.arrangeClinicians()
+		return nil
+	})
+	g.Go(func() (err error) {
+		qualifies, err = qualifying(gctx, y, in, workers)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 
 	for i := range in.Groups {
@@ -155,19 +154,13 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 	}
 
 	// Submissions: the pathways each entity reported, and its qualifying data by category.
-	measures := groupMeasurements(in)
-	var buf []model.Measurement
 	for i := range in.Submissions {
 		s := &in.Submissions[i]
 		inf := &ix.infos[ix.infoIndex(ek(s.Entity))]
 		if !slices.Contains(inf.pathways, s.Pathway) {
 			inf.pathways = append(inf.pathways, s.Pathway)
 		}
-		buf = buf[:0]
-		for _, j := range measures.of(i) {
-			buf = append(buf, in.Measurements[j])
-		}
-		if !y.Qualifies(s, buf) {
+		if !qualifies[i] {
 			continue
 		}
 		d := inf.dataIn(s.Pathway)
@@ -201,7 +194,49 @@ func buildIndex(y *rules.Year, in *model.Inputs, areas *rules.Areas) *index {
 			ix.apmNPIs[[2]string{p.NPI, p.TIN}] = true
 		}
 	}
-	return ix
+	return ix, nil
+}
+
+// arrangeClinicians sorts the clinicians rows by TIN, NPI, segment (in place) and lists the
+// individuals, each NPI/TIN a run of rows that it refers to without copying them, and the TINs.
+func (ix *index) arrangeClinicians() {
+	cl := ix.in.Clinicians
+	sortClinicians(cl)
+	ix.individuals = make([]individual, 0, len(cl))
+	for lo := 0; lo < len(cl); {
+		c := &cl[lo]
+		hi := lo + 1
+		for hi < len(cl) && cl[hi].NPI == c.NPI && cl[hi].TIN == c.TIN {
+			hi++
+		}
+		n := len(ix.individuals)
+		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi]})
+		if len(ix.tins) == 0 || ix.tins[len(ix.tins)-1].tin != c.TIN {
+			ix.tinPos[c.TIN] = len(ix.tins)
+			ix.tins = append(ix.tins, tinIndex{tin: c.TIN})
+		}
+		t := &ix.tins[len(ix.tins)-1]
+		t.members = append(t.members, n)
+		lo = hi
+	}
+}
+
+// qualifying reports, for each submission, whether it is a qualifying data submission in its
+// category (rules.md section 4), deciding the submissions in parallel shards.
+func qualifying(ctx context.Context, y *rules.Year, in *model.Inputs, workers int) ([]bool, error) {
+	measures := groupMeasurements(in)
+	out := make([]bool, len(in.Submissions))
+	err := parallel(ctx, workers, len(out), func(lo, hi int) {
+		var buf []model.Measurement
+		for i := lo; i < hi; i++ {
+			buf = buf[:0]
+			for _, j := range measures.of(i) {
+				buf = append(buf, in.Measurements[j])
+			}
+			out[i] = y.Qualifies(&in.Submissions[i], buf)
+		}
+	})
+	return out, err
 }
 
 // compareClinicians orders clinicians rows by TIN, NPI, segment.

@@ -59,14 +59,15 @@ func (ix *index) membersOfTIN(tin string) []int {
 	return nil
 }
 
-// individualAt returns the index of the NPI/TIN's individual, or -1.
+// individualAt returns the index of the NPI/TIN's individual, or -1. A TIN's members are in
+// NPI order.
 func (ix *index) individualAt(npi, tin string) int {
-	for _, m := range ix.membersOfTIN(tin) {
-		if ix.individuals[m].npi == npi {
-			return m
-		}
+	members := ix.membersOfTIN(tin)
+	j, ok := slices.BinarySearchFunc(members, npi, func(m int, npi string) int { return cmp.Compare(ix.individuals[m].npi, npi) })
+	if !ok {
+		return -1
 	}
-	return -1
+	return members[j]
 }
 
 func (ix *index) virtualGroups(lv *levels, tins []tinFacts, inds []indivResult) {
@@ -251,11 +252,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 		} else if i := ix.individualAt(p.NPI, p.TIN); i >= 0 {
 			add = []int{i}
 		}
-		for _, i := range add {
-			if !slices.Contains(e.participants, i) {
-				e.participants = append(e.participants, i)
-			}
-		}
+		e.participants = append(e.participants, add...)
 	}
 	y := ix.year
 	for _, id := range sortedKeys(byAPM) {
@@ -263,10 +260,11 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 		if len(e.participants) == 0 {
 			continue
 		}
-		slices.SortFunc(e.participants, func(a, b int) int {
-			ia, ib := &ix.individuals[a], &ix.individuals[b]
-			return cmp.Or(cmp.Compare(ia.tin, ib.tin), cmp.Compare(ia.npi, ib.npi))
-		})
+		// Individuals are indexed in TIN, NPI order: sorting the indices sorts the
+		// participants by TIN, NPI, and a participant named twice (by NPI and by its whole
+		// TIN) is kept once.
+		slices.Sort(e.participants)
+		e.participants = slices.Compact(e.participants)
 		ssp := e.typ == "ssp_aco" && y.SSPPIReportingRequired
 		var c statusCounts
 		npis := map[string]bool{}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 
 	"golang.org/x/sync/errgroup"
@@ -94,11 +95,14 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 				return nil
 			}
 			var err error
-			if filepath.Ext(r.file) == ".csv" {
-				err = r.readCSV(ctxs[i])
-			} else {
-				err = r.readParquet(ctxs[i])
-			}
+			// The table labels its CPU profile samples (reweigh run --cpuprofile).
+			pprof.Do(ctxs[i], pprof.Labels("table", r.table), func(ctx context.Context) {
+				if filepath.Ext(r.file) == ".csv" {
+					err = r.readCSV(ctx)
+				} else {
+					err = r.readParquet(ctx)
+				}
+			})
 			if err != nil {
 				errs[i] = err
 				for _, cancel := range cancels[i+1:] {
