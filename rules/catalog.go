@@ -21,7 +21,7 @@ type Entry struct {
 	ID     string `json:"id"`     // as written in the outputs, e.g. "pi_hardship"
 	Title  string `json:"title"`  // a few words
 	Plain  string `json:"plain"`  // one or two sentences a practice manager understands
-	Source string `json:"source"` // guide file and page, as rules.md gives them
+	Source string `json:"source"` // the guide (by its CMS title) and page, as rules.md cites them
 	// Evidence names what follows the ID after a colon in the outputs ("application",
 	// "submission", "TIN", ...); empty when the ID is written without evidence.
 	Evidence string `json:"evidence,omitempty"`

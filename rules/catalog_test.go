@@ -172,10 +172,10 @@ func TestCatalogPlainTexts(t *testing.T) {
 		want  []string // substrings of title, plain and source
 	}{
 		{"status.hospital_based", []string{"hospital-based", "at least 75%", "POS 19, 21, 22, 23", "42 CFR 414.1305"}},
-		{"group.hospital_based", []string{"More than 75%", "Exactly 75% does not qualify", "002_48f87d62d9f57dd5.txt, Appendix A"}},
+		{"group.hospital_based", []string{"More than 75%", "Exactly 75% does not qualify", "CMS 2024 MIPS PI Hardship Exception Application Guide, Appendix A"}},
 		{"status.small_practice", []string{"15 or fewer", "small-practice weight table"}},
-		{"pi_hardship:APP-G1", []string{"hardship", "002_48f87d62d9f57dd5.txt pp. 6-11"}},
-		{"subgroup.inherit:400000001", []string{"inherits", "affiliated group", "004_aaf330f8523daf53.txt p. 11"}},
+		{"pi_hardship:APP-G1", []string{"hardship", "CMS 2024 MIPS PI Hardship Exception Application Guide pp. 6-11"}},
+		{"subgroup.inherit:400000001", []string{"inherits", "affiliated group", "CMS 2025 MIPS EUC Exception Application Guide p. 11"}},
 		{"apm.pi_average", []string{"average", "left out", "every participant", "change #5"}},
 		{"final.pick.auto_euc", []string{"neutral score", "virtual group", "pp. 1-2"}},
 		{"euc.apm_entity_all:APP-APM-1", []string{"all four categories", "p. 12, step 10"}},

@@ -58,7 +58,7 @@ func TestExplainLevels(t *testing.T) {
 				"== Group: TIN 400000001, traditional MIPS pathway",
 				"PI overridden: reweighted, then scored because of qualifying data (weight 25%):",
 				"[pi_hardship:APP-G1, application APP-G1]",
-				"Source: 002_48f87d62d9f57dd5.txt pp. 6-11",
+				"Source: CMS 2024 MIPS PI Hardship Exception Application Guide pp. 6-11",
 				"[override.data:SUB-G-PI, submission SUB-G-PI]",
 				"== Subgroup SG-1 of TIN 400000001 (the clinician is a member), MVP pathway",
 				"Weights: quality 55%, cost 30%, IA 15%, PI 0% (3 categories scored).",
@@ -146,7 +146,7 @@ func TestExplainJSON(t *testing.T) {
 	pi := ind.Categories[3]
 	if pi.Category != "pi" || pi.Status != "reweighted" || len(pi.Reasons) != 1 ||
 		pi.Reasons[0].ID != "pi_hardship" || pi.Reasons[0].Evidence != "APP-I1" || pi.Reasons[0].Of != "application" ||
-		pi.Reasons[0].Source != "002_48f87d62d9f57dd5.txt pp. 6-11" {
+		pi.Reasons[0].Source != "CMS 2024 MIPS PI Hardship Exception Application Guide pp. 6-11" {
 		t.Errorf("individual PI: %+v", pi)
 	}
 	if ind.Weights != (weights{55, 30, 15, 0}) {

@@ -29,10 +29,11 @@ const usage = `reweigh makes MIPS performance category reweighting determination
 
 Usage:
   reweigh run --year 2025 --in DIR --out DIR [--format parquet|csv] [--workers N] [--strict]
+              [--quiet] [--log-format text|json] [--cpuprofile FILE] [--memprofile FILE]
   reweigh query --out DIR [--format table|csv|json|markdown] "SQL"
   reweigh explain --out DIR --npi N --tin T [--format text|json]
-  reweigh validate --in DIR
-  reweigh diff --in DIR --from 2024 --to 2025 --out DIR [--format parquet|csv]
+  reweigh validate --in DIR [--workers N]
+  reweigh diff --in DIR --from 2024 --to 2025 --out DIR [--format parquet|csv] [--workers N]
   reweigh import-eligibility FILE.json... --out DIR
   reweigh fixtures --scale N [--seed S] --out DIR [--format parquet|csv] [--workers N]
   reweigh version
