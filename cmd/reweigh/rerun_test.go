@@ -110,3 +110,21 @@ func TestRerunsAreByteIdentical(t *testing.T) {
 		})
 	}
 }
+
+// A generated fixture (several thousand clinicians, every table, planted bad rows: many
+// determination shards) gives the same bytes with --workers 1 and --workers 8. Under
+// `make test` this is also the small fixture run under the race detector.
+func TestFixtureWorkersIdentical(t *testing.T) {
+	in := t.TempDir()
+	if code, _, stderr := runCmd(t, "fixtures", "--scale", "6000", "--seed", "5", "--out", in); code != 0 {
+		t.Fatalf("fixtures: exit %d: %s", code, stderr)
+	}
+	run := func(workers string) map[string][]byte {
+		out := t.TempDir()
+		if code, _, stderr := runCmd(t, "run", "--year", "2025", "--in", in, "--out", out, "--quiet", "--workers", workers); code != 0 {
+			t.Fatalf("run --workers %s: exit %d: %s", workers, code, stderr)
+		}
+		return snapshotDir(t, out)
+	}
+	sameOutputs(t, run("1"), run("8"), "started_at", "finished_at", "workers")
+}
