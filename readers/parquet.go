@@ -21,9 +21,6 @@ import (
 // parquetBatchRows is the number of rows per record batch read from a Parquet file.
 const parquetBatchRows = 64 * 1024
 
-// maxGrow is the most rows reserved at once from a row count read in a file.
-const maxGrow = 1 << 20
-
 // isString reports whether dt holds text: string, large_string, string_view, binary, or a
 // dictionary of those.
 func isString(dt arrow.DataType) bool {
@@ -222,17 +219,17 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 	}
 
 	// The footer's row count is only a hint (a corrupt footer may claim any number): rows are
-	// counted as they are decoded. The rows reserved up front are the footer's count when a
-	// real file could hold them (8 rows per byte of file is far beyond any compression of
-	// these tables), else maxGrow: reserving the whole table once saves copying a growing slice
-	// of ten million rows, and a lying footer cannot make us reserve much more than the file.
+	// counted as they are decoded. The rows reserved up front are the footer's count, but at
+	// most 8 per byte of file (far beyond any compression of these tables; past it the slice
+	// grows as rows come): reserving the whole table once saves copying a growing slice of ten
+	// million rows, and a lying footer in a small file cannot make us reserve much.
 	nrows := pf.NumRows()
 	c := t.c
 	row := 0
 	if nrows <= 0 {
 		return nil
 	}
-	t.h.grow(int(min(nrows, max(maxGrow, 8*fi.Size()))))
+	t.h.grow(int(min(nrows, 8*fi.Size())))
 	if len(leaves) == 0 {
 		// None of the table's columns: every row is all nulls. Count the rows by decoding the
 		// file's first column, so a corrupt row count is caught like any corrupt page.
