@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"reweigh/readers"
 )
 
 // Valid NPIs (Luhn over 80840 + NPI) and TINs for hand-made responses.
@@ -487,13 +489,13 @@ func TestWrite(t *testing.T) {
 
 func TestValidNPI(t *testing.T) {
 	for _, s := range []string{npiA, npiB, "1999999992", "9876543213", "0000000006"} {
-		if !validNPI(s) {
-			t.Errorf("validNPI(%q) = false", s)
+		if !readers.ValidNPI(s) {
+			t.Errorf("readers.ValidNPI(%q) = false", s)
 		}
 	}
 	for _, s := range []string{"1234567890", "123456789", "12345678933", "123456789a", ""} {
-		if validNPI(s) {
-			t.Errorf("validNPI(%q) = true", s)
+		if readers.ValidNPI(s) {
+			t.Errorf("readers.ValidNPI(%q) = true", s)
 		}
 	}
 }

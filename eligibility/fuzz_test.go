@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"reweigh/readers"
 )
 
 // FuzzRead: any bytes are a *ReadError naming the file, or rows with valid IDs and contract
@@ -37,7 +39,7 @@ func FuzzRead(f *testing.F) {
 		}
 		rows := im.Clinicians()
 		for i, r := range rows {
-			if !validNPI(r.NPI) || len(r.TIN) != 9 || !allDigits(r.TIN) || !types[r.ClinicianType] ||
+			if !readers.ValidNPI(r.NPI) || len(r.TIN) != 9 || !allDigits(r.TIN) || !types[r.ClinicianType] ||
 				r.PracticeZIP != "" && (len(r.PracticeZIP) != 5 || !allDigits(r.PracticeZIP)) || r.PracticeState != "" && len(r.PracticeState) != 2 {
 				t.Fatalf("bad row %+v", r)
 			}

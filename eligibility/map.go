@@ -2,13 +2,15 @@ package eligibility
 
 import (
 	"strings"
+
+	"reweigh/readers"
 )
 
 // Add maps one clinician (a response's data) to rows; src names the response in warnings and
 // in the rows' Source. See the package documentation for the mapping.
 func (im *Importer) Add(src string, c *Clinician) {
 	npi := strings.TrimSpace(c.NPI)
-	if !validNPI(npi) {
+	if !readers.ValidNPI(npi) {
 		im.Skipped += max(len(c.Organizations), 1)
 		im.warnf(src, "NPI %q is not a valid NPI (10 digits with the Luhn check digit over 80840): response skipped", c.NPI)
 		return
@@ -177,26 +179,6 @@ func (im *Importer) state(src, npi, tin, s string) string {
 		return ""
 	}
 	return s
-}
-
-// validNPI reports whether s is 10 digits whose last is the Luhn check digit over the prefix
-// 80840 and the first nine (the same check as readers.ValidNPI, kept here so the package
-// depends on nothing but the standard library).
-func validNPI(s string) bool {
-	if len(s) != 10 || !allDigits(s) {
-		return false
-	}
-	sum := 24 // the prefix 80840
-	for i := 0; i < 10; i++ {
-		d := int(s[9-i] - '0')
-		if i%2 == 1 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
 }
 
 func allDigits(s string) bool {
