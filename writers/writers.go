@@ -216,7 +216,7 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 		t := tables[i]
 		g.Go(func() error {
 			file := t.name() + format.Ext()
-			err := writeFile(filepath.Join(tmp, file), func(w io.Writer) error {
+			err := WriteFile(filepath.Join(tmp, file), func(w io.Writer) error {
 				if format == FormatCSV {
 					return t.writeCSV(ctx, w)
 				}
@@ -253,7 +253,7 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 	if err != nil {
 		return fmt.Errorf("writers: %s: %w", ManifestFile, err)
 	}
-	err = writeFile(filepath.Join(tmp, ManifestFile), func(w io.Writer) error {
+	err = WriteFile(filepath.Join(tmp, ManifestFile), func(w io.Writer) error {
 		_, err := w.Write(manifest)
 		return err
 	})
@@ -278,7 +278,7 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 			return fmt.Errorf("writers: %w", err)
 		}
 	}
-	if err := syncDir(outDir); err != nil {
+	if err := SyncDir(outDir); err != nil {
 		return fmt.Errorf("writers: %w", err)
 	}
 	removeAbandonedTemps(outDir, tmp)
@@ -335,8 +335,10 @@ func outputFileNames() []string {
 	return names
 }
 
-// writeFile creates path, writes it through a buffer with fn, and syncs and closes it.
-func writeFile(path string, fn func(io.Writer) error) (err error) {
+// WriteFile creates path (which must not exist), writes it through a buffer with fn, and
+// syncs and closes it: a file that is complete on disk once it returns nil. fixtures uses it
+// too.
+func WriteFile(path string, fn func(io.Writer) error) (err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
@@ -356,7 +358,8 @@ func writeFile(path string, fn func(io.Writer) error) (err error) {
 	return f.Sync()
 }
 
-func syncDir(dir string) error {
+// SyncDir syncs a directory, so the renames into it are durable (a no-op on Windows).
+func SyncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
