@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"reweigh/bufpool"
 	"reweigh/model"
 	"reweigh/readers"
 	"reweigh/rules"
@@ -87,6 +88,10 @@ type Summary struct {
 }
 
 // ErrStrict is returned (wrapped) when --strict finds rejected rows.
+// arrowPoolBytes bounds the freed Arrow buffers kept for reuse between record batches: a few
+// batches of every table read or written at once.
+const arrowPoolBytes = 256 << 20
+
 var ErrStrict = errors.New("rows were rejected and --strict is set")
 
 // Run reads the inputs, determines every entity and writes the outputs atomically. Any error
@@ -109,9 +114,11 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One recycling pool holds the Arrow buffers of the read and of the write (see bufpool).
+	pool := bufpool.New(arrowPoolBytes)
 	var in *model.Inputs
 	err = tm.run(StageRead, func() (err error) {
-		in, err = readers.ReadAll(ctx, o.InDir, readers.Options{Workers: o.Workers})
+		in, err = readers.ReadAll(ctx, o.InDir, readers.Options{Workers: o.Workers, Allocator: pool})
 		if err == nil {
 			for _, st := range in.Stats {
 				obs.RowsRead(st.Table, int64(st.RowsRead))
@@ -156,6 +163,8 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	// the collector have them before the outputs are built.
 	in.Clinicians, in.Groups, in.VirtualGroups, in.Subgroups, in.APMEntities = nil, nil, nil, nil, nil
 	in.Scores, in.EUCAreas = nil, nil
+	// As in determine: collect them now, so the writers' buffers reuse their pages.
+	runtime.GC()
 	s.Result = res
 
 	rejectsByCode := map[string]int{}
@@ -184,6 +193,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		WriteMembers:         in.Has(model.TableVirtualGroups) || in.Has(model.TableSubgroups) || in.Has(model.TableAPMEntities),
 		Rejects:              in.Rejects,
 		Workers:              o.Workers,
+		Allocator:            pool,
 		Metadata:             meta,
 		Manifest: writers.Manifest{
 			Version:         o.Version,

@@ -12,7 +12,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -168,7 +167,7 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 	}
 	t.stat.SHA256 = hex.EncodeToString(h.Sum(nil))
 
-	mem := memory.DefaultAllocator
+	mem := t.mem
 	props := parquet.NewReaderProperties(mem)
 	props.BufferedStreamEnabled = true
 	corrupt := func(err error) error {

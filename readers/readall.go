@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"slices"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"golang.org/x/sync/errgroup"
 
 	"reweigh/model"
@@ -19,6 +20,9 @@ import (
 // Options for ReadAll.
 type Options struct {
 	Workers int // tables read at once; <= 0 means runtime.NumCPU()
+	// Allocator holds the Arrow buffers of Parquet record batches; nil means arrow-go's
+	// default. A recycling allocator (bufpool) saves most of the read's fresh memory.
+	Allocator memory.Allocator
 }
 
 // ReadAll reads every input table present in dir, concurrently (one table per worker), validates
@@ -51,9 +55,9 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 		case names[csvName] && names[pqName]:
 			return nil, fileErr(csvName, "", CodeFileBothFormats, "both %s and %s are given: keep one", csvName, pqName)
 		case names[csvName]:
-			runs[i] = newTableRun(table, filepath.Join(dir, csvName), csvName, in)
+			runs[i] = newTableRun(table, filepath.Join(dir, csvName), csvName, in, opts.Allocator)
 		case names[pqName]:
-			runs[i] = newTableRun(table, filepath.Join(dir, pqName), pqName, in)
+			runs[i] = newTableRun(table, filepath.Join(dir, pqName), pqName, in, opts.Allocator)
 		case table == model.TableClinicians:
 			return nil, fileErr(csvName, "", CodeFileMissingTable,
 				"required table %s is missing: expected %s or %s in %s", table, csvName, pqName, dir)

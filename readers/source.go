@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"reweigh/model"
 )
 
@@ -26,11 +28,15 @@ type tableRun struct {
 	c       *rowCtx
 	stat    model.InputStat
 	rejects []model.Reject
+	mem     memory.Allocator // Arrow buffers of the Parquet path
 }
 
-func newTableRun(table, path, file string, in *model.Inputs) *tableRun {
+func newTableRun(table, path, file string, in *model.Inputs, mem memory.Allocator) *tableRun {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
 	return &tableRun{
-		table: table, path: path, file: file,
+		table: table, path: path, file: file, mem: mem,
 		h:    newHandler(table, in),
 		c:    newRowCtx(tableColumns[table]),
 		stat: model.InputStat{Table: table, Path: path},

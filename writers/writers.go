@@ -105,6 +105,10 @@ type Output struct {
 	// Workers is how many table files are written at once (<= 0: one at a time).
 	Workers int
 
+	// Allocator holds the Arrow buffers of the Parquet writers; nil means a Go allocator. A
+	// recycling allocator (bufpool) saves most of the write's fresh memory.
+	Allocator memory.Allocator
+
 	// Metadata goes into every Parquet file's key-value metadata (run facts: version, year,
 	// input sha256s). Keys are written in sorted order.
 	Metadata map[string]string
@@ -173,7 +177,11 @@ func (out *Output) tables() []tableOut {
 // not produce are removed. If anything fails before the renames, outDir is left as it was.
 // Files in outDir that are not reweigh outputs are never touched.
 func Write(ctx context.Context, outDir string, format Format, out *Output) error {
-	return write(ctx, outDir, format, out, memory.NewGoAllocator())
+	mem := out.Allocator
+	if mem == nil {
+		mem = memory.NewGoAllocator()
+	}
+	return write(ctx, outDir, format, out, mem)
 }
 
 func write(ctx context.Context, outDir string, format Format, out *Output, mem memory.Allocator) (err error) {

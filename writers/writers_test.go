@@ -26,6 +26,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 
+	"reweigh/bufpool"
 	"reweigh/model"
 )
 
@@ -856,5 +857,57 @@ func TestAbandonedTempDirsRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(fresh); err != nil {
 		t.Errorf("a recent temporary directory (maybe a run in progress) was removed: %v", err)
+	}
+}
+
+// poisonPool is a recycling allocator that overwrites every freed buffer: a writer that still
+// used a buffer after releasing it would write the poison.
+type poisonPool struct{ *bufpool.Pool }
+
+func (p poisonPool) Free(b []byte) {
+	b = b[:cap(b)]
+	for i := range b {
+		b[i] = 0xAA
+	}
+	p.Pool.Free(b)
+}
+
+func (p poisonPool) Reallocate(size int, b []byte) []byte {
+	if cap(b) >= size {
+		return p.Pool.Reallocate(size, b)
+	}
+	nb := p.Allocate(size)
+	copy(nb, b)
+	p.Free(b)
+	return nb
+}
+
+// With a recycling allocator the Parquet files are the same bytes as with the Go allocator,
+// with batches and row groups small enough that every buffer is recycled many times.
+func TestRecyclingAllocatorSameBytes(t *testing.T) {
+	defer func(b, g int) { batchRows, rowGroupRows = b, g }(batchRows, rowGroupRows)
+	batchRows, rowGroupRows = 2, 4
+	out := func() *Output {
+		o := sample()
+		o.Determinations = slices.Repeat(o.Determinations, 5)
+		o.Workers = 4
+		return o
+	}
+	a, b := t.TempDir(), t.TempDir()
+	if err := write(context.Background(), a, FormatParquet, out(), memory.NewGoAllocator()); err != nil {
+		t.Fatal(err)
+	}
+	pool := poisonPool{bufpool.New(1 << 20)}
+	if err := write(context.Background(), b, FormatParquet, out(), pool); err != nil {
+		t.Fatal(err)
+	}
+	if pool.Held() == 0 {
+		t.Error("the pool holds nothing after the write: no buffer was recycled")
+	}
+	sa, sb := snapshot(t, a), snapshot(t, b)
+	for name := range sa {
+		if name != ManifestFile && sa[name] != sb[name] {
+			t.Errorf("%s differs between the Go allocator and the recycling pool", name)
+		}
 	}
 }

@@ -1,0 +1,99 @@
+package bufpool
+
+import (
+	"bytes"
+	"testing"
+	"unsafe"
+)
+
+func aligned(b []byte) bool { return uintptr(unsafe.Pointer(unsafe.SliceData(b)))%alignment == 0 }
+
+func TestAllocateZeroedAlignedSized(t *testing.T) {
+	p := New(1 << 20)
+	for _, n := range []int{0, 1, 63, 64, 65, 1000, 4096, 100_000} {
+		b := p.Allocate(n)
+		if len(b) != n || cap(b) < n || !aligned(b) {
+			t.Fatalf("Allocate(%d): len %d cap %d aligned %v", n, len(b), cap(b), aligned(b))
+		}
+		for i := range b {
+			b[i] = 0xAA
+		}
+		p.Free(b)
+		c := p.Allocate(n)
+		if n > 0 && unsafe.SliceData(c) != unsafe.SliceData(b) {
+			t.Errorf("Allocate(%d) after Free did not reuse the buffer", n)
+		}
+		if !bytes.Equal(c, make([]byte, n)) {
+			t.Errorf("Allocate(%d) reused a buffer without zeroing it", n)
+		}
+		p.Free(c)
+	}
+}
+
+func TestReallocateKeepsContents(t *testing.T) {
+	p := New(1 << 20)
+	b := p.Allocate(10)
+	copy(b, "0123456789")
+	b = p.Reallocate(5, b) // shrink in place
+	if string(b) != "01234" {
+		t.Fatalf("shrunk to %q", b)
+	}
+	b = p.Reallocate(8, b) // grow within capacity: new bytes are zero
+	if string(b) != "01234\x00\x00\x00" {
+		t.Fatalf("grown within capacity to %q", b)
+	}
+	big := p.Reallocate(1000, b) // grow past capacity: copied, old buffer recycled
+	if string(big[:5]) != "01234" || !bytes.Equal(big[5:], make([]byte, 995)) || !aligned(big) {
+		t.Fatalf("grown past capacity: %q", big[:10])
+	}
+	if p.Held() != 64 {
+		t.Errorf("held %d bytes after growing, want the 64-byte buffer", p.Held())
+	}
+}
+
+func TestLimitAndForeignBuffers(t *testing.T) {
+	p := New(128)
+	a, b, c := p.Allocate(64), p.Allocate(64), p.Allocate(64)
+	p.Free(a)
+	p.Free(b)
+	p.Free(c) // over the limit: left to the collector
+	if p.Held() != 128 {
+		t.Errorf("held %d, want 128 (the limit)", p.Held())
+	}
+	p.Free(make([]byte, 100))  // not a size class
+	p.Free(make([]byte, 32))   // below the smallest class
+	p.Free(make([]byte, 0, 0)) // empty
+	if p.Held() != 128 {
+		t.Errorf("held %d after freeing foreign buffers, want 128", p.Held())
+	}
+	huge := p.Allocate(1<<maxShift + 1) // above the largest class: never pooled
+	if len(huge) != 1<<maxShift+1 || !aligned(huge) {
+		t.Fatalf("huge allocation: len %d aligned %v", len(huge), aligned(huge))
+	}
+	p.Free(huge)
+	if p.Held() != 128 {
+		t.Errorf("held %d after freeing a huge buffer, want 128", p.Held())
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	p := New(1 << 20)
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 1000; i++ {
+				b := p.Allocate(64 + i%500)
+				b[0] = byte(g)
+				b = p.Reallocate(2000, b)
+				if b[0] != byte(g) {
+					t.Error("contents lost across Reallocate")
+				}
+				p.Free(b)
+			}
+			done <- true
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
