@@ -64,15 +64,12 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 
 	// Determination rows are large (about 500 bytes): every individual and group writes its
 	// rows, one per pathway, straight into their place in the result, sized once.
-	indAt := make([]int, len(ix.individuals)+1)
-	err = parallel(ctx, workers, len(ix.individuals), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			ind := &ix.individuals[i]
-			indAt[i+1] = len(ix.pathwaysOf(individualKey(ind.npi, ind.tin), model.PathwayTraditional))
-		}
-	})
-	if err != nil {
+	if err := ix.locateInfos(ctx, workers); err != nil {
 		return nil, err
+	}
+	indAt := make([]int, len(ix.individuals)+1)
+	for i := range ix.individuals {
+		indAt[i+1] = len(ix.infoOf(&ix.individuals[i]).pathwaysOr(model.PathwayTraditional))
 	}
 	for i := range ix.individuals {
 		indAt[i+1] += indAt[i]
@@ -89,7 +86,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	inds := make([]indivResult, len(ix.individuals))
 	err = parallel(ctx, workers, len(inds), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			inds[i] = ix.decideIndividual(&ix.individuals[i], tins[ix.tinPos[ix.individuals[i].tin]], all[indAt[i]:indAt[i+1]])
+			inds[i] = ix.decideIndividual(&ix.individuals[i], tins[ix.individuals[i].tinAt], all[indAt[i]:indAt[i+1]])
 		}
 	})
 	if err != nil {
@@ -246,9 +243,8 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts, dst []model.Dete
 			}
 		}
 	}
-	k := individualKey(ind.npi, ind.tin)
 	piAuto := y.IndividualPIReasons(r.status, tf.small, clinicianType)
-	inf := ix.info(k)
+	inf := ix.infoOf(ind)
 	apps := inf.applications()
 	r.piReweigh = len(piAuto) > 0
 	r.autoEUC = autoEUC

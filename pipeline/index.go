@@ -68,6 +68,8 @@ var pathwayOrder = map[model.Pathway]int{model.PathwayTraditional: 0, model.Path
 type individual struct {
 	npi, tin string
 	rows     []model.Clinician
+	tinAt    int32 // position of its TIN in index.tins
+	infoAt   int32 // position of its entityInfo in index.infos, -1 when none (see infoOf)
 }
 
 // tinIndex is one TIN: its individuals (indices into index.individuals, sorted by NPI).
@@ -210,11 +212,11 @@ func (ix *index) arrangeClinicians() {
 			hi++
 		}
 		n := len(ix.individuals)
-		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi]})
 		if len(ix.tins) == 0 || ix.tins[len(ix.tins)-1].tin != c.TIN {
 			ix.tinPos[c.TIN] = len(ix.tins)
 			ix.tins = append(ix.tins, tinIndex{tin: c.TIN})
 		}
+		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi], tinAt: int32(len(ix.tins) - 1), infoAt: -1})
 		t := &ix.tins[len(ix.tins)-1]
 		t.members = append(t.members, n)
 		lo = hi
@@ -425,7 +427,44 @@ func (e *entityInfo) pathwaysOr(def model.Pathway) []model.Pathway {
 	if e != nil && len(e.pathways) > 0 {
 		return e.pathways
 	}
+	switch def {
+	case model.PathwayTraditional:
+		return onlyTraditional[:]
+	case model.PathwayMVP:
+		return onlyMVP[:]
+	case model.PathwayAPP:
+		return onlyAPP[:]
+	}
 	return []model.Pathway{def}
+}
+
+// The one-pathway lists of pathwaysOr, shared instead of allocated for each of a million
+// entities that submitted nothing. Never modified.
+var (
+	onlyTraditional = [1]model.Pathway{model.PathwayTraditional}
+	onlyMVP         = [1]model.Pathway{model.PathwayMVP}
+	onlyAPP         = [1]model.Pathway{model.PathwayAPP}
+)
+
+// locateInfos sets every individual's infoAt (one map probe each, in parallel shards), so the
+// stages that visit every individual index infos directly.
+func (ix *index) locateInfos(ctx context.Context, workers int) error {
+	return parallel(ctx, workers, len(ix.individuals), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ind := &ix.individuals[i]
+			if at, ok := ix.entities[individualKey(ind.npi, ind.tin)]; ok {
+				ind.infoAt = at
+			}
+		}
+	})
+}
+
+// infoOf returns the individual's entityInfo, nil when no other table names it.
+func (ix *index) infoOf(ind *individual) *entityInfo {
+	if ind.infoAt < 0 {
+		return nil
+	}
+	return &ix.infos[ind.infoAt]
 }
 
 // qualifying returns the entity's qualifying submissions in a pathway, by category.

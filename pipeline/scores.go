@@ -42,7 +42,7 @@ func (ix *index) clinicianScores(inds []indivResult, groups []groupFacts, lv lev
 		r := &inds[i]
 		cs := model.ClinicianScore{NPI: ind.npi, TIN: ind.tin, PaymentYear: ix.year.PaymentYear}
 		cs.IndividualFinalScore = bestScore(r.rows)
-		cs.GroupFinalScore = bestScore(groups[ix.tinPos[ind.tin]].rows)
+		cs.GroupFinalScore = bestScore(groups[ind.tinAt].rows)
 		cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf[i])
 		cs.APMEntityFinalScore = maxOf(lv.apmScore, lv.apmOf[i])
 		vg, inVG := lv.vgOfTIN[ind.tin]

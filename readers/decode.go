@@ -7,6 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"reweigh/model"
 )
 
@@ -44,12 +47,66 @@ type rowCtx struct {
 	// last is each column's previous interned value; internStats its lookup counts.
 	last        []string
 	internStats []internStat
+
+	// typed is, for a Parquet column of an integer, boolean, date or float type, the current
+	// batch's Arrow column, and k the row in the batch (nil for text columns and for CSV). The
+	// helpers count, boolean, date and number take a typed cell's value straight from the
+	// column; any other use of the cell (another helper, a value they do not take, a reject)
+	// sees the cell as text, formatted on demand by cell into bufs[i]. textRow[i] is the row
+	// whose text cells[i] holds.
+	typed   []arrow.Array
+	k       int
+	bufs    [][]byte
+	textRow []int
 }
 
 func newRowCtx(cols []column) *rowCtx {
 	return &rowCtx{cols: cols, cells: make([]string, len(cols)), intern: make(map[string]string),
-		last: make([]string, len(cols)), internStats: make([]internStat, len(cols))}
+		last: make([]string, len(cols)), internStats: make([]internStat, len(cols)),
+		typed: make([]arrow.Array, len(cols)), bufs: make([][]byte, len(cols)), textRow: make([]int, len(cols))}
 }
+
+// cell returns the raw cell of column i as text.
+func (c *rowCtx) cell(i int) string {
+	if a := c.typed[i]; a != nil && c.textRow[i] != c.row {
+		c.cells[i] = cellString(a, c.k, &c.bufs[i])
+		c.textRow[i] = c.row
+	}
+	return c.cells[i]
+}
+
+// typedInt returns a typed integer cell that fits an int64; ok is false for null, for other
+// types and for a uint64 beyond int64 (those take the text path).
+func (c *rowCtx) typedInt(i int) (v int64, ok bool) {
+	a, k := c.typed[i], c.k
+	if a == nil || a.IsNull(k) {
+		return 0, false
+	}
+	switch a := a.(type) {
+	case *array.Int64:
+		return a.Value(k), true
+	case *array.Int32:
+		return int64(a.Value(k)), true
+	case *array.Int16:
+		return int64(a.Value(k)), true
+	case *array.Int8:
+		return int64(a.Value(k)), true
+	case *array.Uint32:
+		return int64(a.Value(k)), true
+	case *array.Uint16:
+		return int64(a.Value(k)), true
+	case *array.Uint8:
+		return int64(a.Value(k)), true
+	case *array.Uint64:
+		if v := a.Value(k); v <= math.MaxInt64 {
+			return int64(v), true
+		}
+	}
+	return 0, false
+}
+
+// typedNull reports whether column i is typed and its cell null.
+func (c *rowCtx) typedNull(i int) bool { return c.typed[i] != nil && c.typed[i].IsNull(c.k) }
 
 // fail records the first problem of the row, in column i (-1 for none).
 func (c *rowCtx) fail(i int, code, format string, args ...any) {
@@ -60,7 +117,7 @@ func (c *rowCtx) fail(i int, code, format string, args ...any) {
 	c.rej = model.Reject{Code: code, Message: fmt.Sprintf(format, args...)}
 	if i >= 0 {
 		c.rej.Column = c.cols[i].name
-		c.rej.Value = rawValue(c.cells[i])
+		c.rej.Value = rawValue(c.cell(i))
 	}
 }
 
@@ -79,7 +136,7 @@ func (c *rowCtx) get(i int) (string, bool) {
 	if c.failed {
 		return "", false
 	}
-	s := strings.TrimSpace(c.cells[i])
+	s := strings.TrimSpace(c.cell(i))
 	if !utf8.ValidString(s) {
 		c.fail(i, CodeInvalidUTF8, "column %q is not valid UTF-8", c.cols[i].name)
 		return "", false
@@ -222,6 +279,12 @@ func (c *rowCtx) tin(i int, req bool) string {
 
 // boolean parses true/false/1/0/Y/N/yes/no in any case.
 func (c *rowCtx) boolean(i int) model.OptBool {
+	if a, ok := c.typed[i].(*array.Boolean); ok && !c.failed {
+		if a.IsNull(c.k) {
+			return model.OptBool{}
+		}
+		return model.OptBool{V: a.Value(c.k), Valid: true}
+	}
 	s, ok := c.present(i, false)
 	if !ok {
 		return model.OptBool{}
@@ -264,6 +327,14 @@ func parseBool(s string) (bool, bool) {
 
 // count parses a non-negative integer; required.missing when req and null.
 func (c *rowCtx) count(i int, req bool) model.OptInt {
+	if c.typed[i] != nil && !c.failed {
+		if v, ok := c.typedInt(i); ok && v >= 0 {
+			return model.OptInt{V: v, Valid: true}
+		}
+		if !req && c.typedNull(i) {
+			return model.OptInt{}
+		}
+	}
 	s, ok := c.present(i, req)
 	if !ok {
 		return model.OptInt{}
@@ -282,6 +353,23 @@ func (c *rowCtx) count(i int, req bool) model.OptInt {
 
 // number parses a finite number in [lo, hi].
 func (c *rowCtx) number(i int, lo, hi float64) model.OptFloat {
+	if a := c.typed[i]; a != nil && !c.failed {
+		if a.IsNull(c.k) {
+			return model.OptFloat{}
+		}
+		// A float64, or an integer a float64 holds exactly, is the number its text parses to
+		// (Go formats floats in the shortest form that reads back the same). Float32 cells
+		// take the text path: their text is a decimal, not the widened float32.
+		v, ok := 0.0, false
+		if f, isF := a.(*array.Float64); isF {
+			v, ok = f.Value(c.k), true
+		} else if n, isInt := c.typedInt(i); isInt && n >= -1<<53 && n <= 1<<53 {
+			v, ok = float64(n), true
+		}
+		if ok && !math.IsNaN(v) && !math.IsInf(v, 0) && v >= lo && v <= hi {
+			return model.OptFloat{V: v, Valid: true}
+		}
+	}
 	s, ok := c.present(i, false)
 	if !ok {
 		return model.OptFloat{}
@@ -304,6 +392,17 @@ func (c *rowCtx) number(i int, lo, hi float64) model.OptFloat {
 
 // date parses YYYY-MM-DD.
 func (c *rowCtx) date(i int) model.Date {
+	if a, ok := c.typed[i].(*array.Date32); ok && !c.failed {
+		if a.IsNull(c.k) {
+			return model.Date{}
+		}
+		// Dates of years 1-9999 are the dates their text YYYY-MM-DD parses to; others take
+		// the text path and are rejected there.
+		v := a.Value(c.k)
+		if y, _, _ := civilFromDays(int(v)); y >= 1 && y <= 9999 {
+			return model.Date{Days: int32(v), Valid: true}
+		}
+	}
 	s, ok := c.present(i, false)
 	if !ok {
 		return model.Date{}
@@ -405,7 +504,7 @@ func (c *rowCtx) zip(i int) string {
 		s = s[:5]
 	}
 	if len(s) != 5 || !allDigits(s) {
-		c.fail(i, CodeZIPFormat, "%s %q is not a 5-digit ZIP code (or ZIP+4)", c.cols[i].name, c.cells[i])
+		c.fail(i, CodeZIPFormat, "%s %q is not a 5-digit ZIP code (or ZIP+4)", c.cols[i].name, c.cell(i))
 		return ""
 	}
 	return c.in(i, s)

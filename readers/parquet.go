@@ -253,6 +253,15 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 	for m := range bufs {
 		bufs[m] = make([]byte, 0, 32)
 	}
+	// Text columns are viewed as text row by row; the others (integers, booleans, dates,
+	// floats) are read by the typed helpers straight from the column (rowCtx.typed).
+	var textFeeds []int // indices into feeds
+	for m, i := range feeds {
+		if isString(sc.Field(pos[i]).Type) || sc.Field(pos[i]).Type.ID() == arrow.NULL {
+			textFeeds = append(textFeeds, m)
+		}
+	}
+	defer clear(c.typed) // the batches are released: no reference outlives the read
 	var rr pqarrow.RecordReader
 	if err := guard(func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err }); err != nil {
 		return corruptData(err)
@@ -272,11 +281,17 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		rec := rr.RecordBatch()
 		cols := rec.Columns()
 		n := int(rec.NumRows())
+		for m, i := range feeds {
+			c.typed[i] = cols[m]
+		}
+		for _, m := range textFeeds {
+			c.typed[feeds[m]] = nil
+		}
 		for k := 0; k < n; k++ {
 			row++
-			c.row = row
-			for m, i := range feeds {
-				c.cells[i] = cellString(cols[m], k, &bufs[m])
+			c.row, c.k = row, k
+			for _, m := range textFeeds {
+				c.cells[feeds[m]] = cellString(cols[m], k, &bufs[m])
 			}
 			t.emit()
 		}
