@@ -14,6 +14,7 @@ func syntheticInputs(n int) *model.Inputs {
 	in := &model.Inputs{Present: map[string]bool{model.TableClinicians: true, model.TableExceptions: true, model.TableSubmissions: true, model.TableMeasurements: true}}
 	iv := func(v int64) model.OptInt { return model.OptInt{V: v, Valid: true} }
 	tin, size := 0, 0
+	var measurements []model.Measurement
 	for i := range n {
 		if size == 0 {
 			tin++
@@ -30,9 +31,10 @@ func syntheticInputs(n int) *model.Inputs {
 		if i%3 == 0 {
 			id := fmt.Sprintf("SUB-%d", i)
 			in.Submissions = append(in.Submissions, model.Submission{SubmissionID: id, Entity: key, Pathway: model.PathwayTraditional, Category: model.Quality})
-			in.Measurements = append(in.Measurements, model.Measurement{SubmissionID: id, MeasureID: "001", Numerator: iv(5), Denominator: iv(10)})
+			measurements = append(measurements, model.Measurement{SubmissionID: id, MeasureID: "001", Flags: model.HasNumerator | model.HasDenominator})
 		}
 	}
+	in.Measurements = model.MeasurementsOf(measurements...)
 	return in
 }
 

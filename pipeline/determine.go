@@ -48,7 +48,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	}
 	notes := ix.notes(in)
 	if release {
-		in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = nil, nil, nil, nil
+		in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = model.Measurements{}, nil, nil, nil
 		// Collect them now, so the determination rows allocated next reuse their pages: fresh
 		// pages cost a fault each, and in a VM that is most of a national run's system time
 		// (docs/performance.md). Left to the pacer, this collection comes only after the

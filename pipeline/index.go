@@ -233,7 +233,7 @@ func qualifying(ctx context.Context, y *rules.Year, in *model.Inputs, workers in
 		for i := lo; i < hi; i++ {
 			buf = buf[:0]
 			for _, j := range measures.of(i) {
-				buf = append(buf, in.Measurements[j])
+				buf = append(buf, in.Measurements.At(int(j)))
 			}
 			out[i] = y.Qualifies(&in.Submissions[i], buf)
 		}
@@ -327,21 +327,23 @@ func groupMeasurements(in *model.Inputs) measurementGroups {
 	for i := range in.Submissions {
 		pos[in.Submissions[i].SubmissionID] = int32(i)
 	}
-	subOf := make([]int32, len(in.Measurements))
-	offsets := make([]int32, len(in.Submissions)+1)
-	last, lastPos := "", int32(-1)
-	for j := range in.Measurements {
-		// Measurements of one submission usually come together: look the ID up once per run.
-		if id := in.Measurements[j].SubmissionID; j == 0 || id != last {
-			p, ok := pos[id]
-			if !ok {
-				p = -1
-			}
-			last, lastPos = id, p
+	m := &in.Measurements
+	// Each distinct submission ID of the measurements is looked up once.
+	subPos := make([]int32, len(m.SubmissionIDs))
+	for d, id := range m.SubmissionIDs {
+		p, ok := pos[id]
+		if !ok {
+			p = -1
 		}
-		subOf[j] = lastPos
-		if lastPos >= 0 {
-			offsets[lastPos+1]++
+		subPos[d] = p
+	}
+	subOf := make([]int32, m.Len())
+	offsets := make([]int32, len(in.Submissions)+1)
+	for j, d := range m.Submission {
+		p := subPos[d]
+		subOf[j] = p
+		if p >= 0 {
+			offsets[p+1]++
 		}
 	}
 	for i := 1; i < len(offsets); i++ {

@@ -255,16 +255,25 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 		e.participants = append(e.participants, add...)
 	}
 	y := ix.year
-	for _, id := range sortedKeys(byAPM) {
+	ids := sortedKeys(byAPM)
+	total := 0
+	for _, id := range ids {
+		// Individuals are indexed in TIN, NPI order: sorting the indices sorts the
+		// participants by TIN, NPI, and a participant named twice (by NPI and by its whole
+		// TIN) is kept once.
+		e := byAPM[id]
+		slices.Sort(e.participants)
+		e.participants = slices.Compact(e.participants)
+		total += len(e.participants)
+	}
+	// A national run has hundreds of thousands of participants: room for their rows once.
+	lv.members = slices.Grow(lv.members, total)
+	lv.participants = slices.Grow(lv.participants, total)
+	for _, id := range ids {
 		e := byAPM[id]
 		if len(e.participants) == 0 {
 			continue
 		}
-		// Individuals are indexed in TIN, NPI order: sorting the indices sorts the
-		// participants by TIN, NPI, and a participant named twice (by NPI and by its whole
-		// TIN) is kept once.
-		slices.Sort(e.participants)
-		e.participants = slices.Compact(e.participants)
 		ssp := e.typ == "ssp_aco" && y.SSPPIReportingRequired
 		var c statusCounts
 		npis := map[string]bool{}

@@ -72,7 +72,7 @@ func checkReconciles(t testing.TB, in *model.Inputs) {
 		model.TableClinicians: len(in.Clinicians), model.TableGroups: len(in.Groups),
 		model.TableVirtualGroups: len(in.VirtualGroups), model.TableSubgroups: len(in.Subgroups),
 		model.TableAPMEntities: len(in.APMEntities), model.TableExceptions: len(in.Exceptions),
-		model.TableSubmissions: len(in.Submissions), model.TableMeasurements: len(in.Measurements),
+		model.TableSubmissions: len(in.Submissions), model.TableMeasurements: in.Measurements.Len(),
 		model.TableScores: len(in.Scores), model.TableEUCAreas: len(in.EUCAreas),
 		model.TableCostMeasures: len(in.CostMeasures),
 	}

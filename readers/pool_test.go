@@ -52,8 +52,8 @@ func TestRecyclingAllocatorSameInputs(t *testing.T) {
 	if pool.Held() == 0 {
 		t.Error("the pool holds nothing after the read: no buffer was recycled")
 	}
-	if len(got.Measurements) == 0 || len(got.Rejects) == 0 {
-		t.Fatalf("fixture too small: %d measurements, %d rejects", len(got.Measurements), len(got.Rejects))
+	if got.Measurements.Len() == 0 || len(got.Rejects) == 0 {
+		t.Fatalf("fixture too small: %d measurements, %d rejects", got.Measurements.Len(), len(got.Rejects))
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Error("inputs read through the recycling pool differ from the default allocator's")

@@ -261,24 +261,34 @@ func crossCheck(in *model.Inputs, runs []*tableRun) {
 		return r.Row, noClinicians(cv, r.Entity)
 	})
 
-	// Measurements of a submission that is not accepted (after the check above).
+	// Measurements of a submission that is not accepted (after the check above): each
+	// distinct submission ID is looked up once.
 	subs := make(map[string]struct{}, len(in.Submissions))
 	for i := range in.Submissions {
 		subs[in.Submissions[i].SubmissionID] = struct{}{}
 	}
-	// Measurements of one submission usually come together: one lookup per run of rows.
-	lastID, lastOK := "", false
-	in.Measurements = dropRows(run(model.TableMeasurements), in.Measurements, func(r *model.Measurement) (int, *model.Reject) {
-		if r.SubmissionID != lastID || lastID == "" {
-			_, lastOK = subs[r.SubmissionID]
-			lastID = r.SubmissionID
+	m := &in.Measurements
+	known := make([]bool, len(m.SubmissionIDs))
+	for i, id := range m.SubmissionIDs {
+		_, known[i] = subs[id]
+	}
+	if r := run(model.TableMeasurements); r != nil && slices.Contains(known, false) {
+		kept := 0
+		for j := range m.Rows {
+			if s := m.Submission[j]; !known[s] {
+				id := m.SubmissionIDs[s]
+				r.rejects = append(r.rejects, model.Reject{Severity: model.SeverityError, Table: r.table, File: r.file,
+					Row: m.Rows[j], Column: "submission_id", Value: id, Code: CodeUnknownSubmission,
+					Message: fmt.Sprintf("submission %s is not an accepted row of submissions", id)})
+				r.stat.RowsAccepted--
+				r.stat.RowsRejected++
+				continue
+			}
+			m.Rows[kept], m.Submission[kept], m.Measure[kept], m.Flags[kept] = m.Rows[j], m.Submission[j], m.Measure[j], m.Flags[j]
+			kept++
 		}
-		if lastOK {
-			return r.Row, nil
-		}
-		return r.Row, &model.Reject{Column: "submission_id", Value: r.SubmissionID, Code: CodeUnknownSubmission,
-			Message: fmt.Sprintf("submission %s is not an accepted row of submissions", r.SubmissionID)}
-	})
+		m.Rows, m.Submission, m.Measure, m.Flags = m.Rows[:kept], m.Submission[:kept], m.Measure[:kept], m.Flags[:kept]
+	}
 }
 
 // noClinicians returns the entity.no_clinicians reject of a row naming k, or nil.

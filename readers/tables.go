@@ -248,15 +248,7 @@ func newHandler(name string, in *model.Inputs) handler {
 			"submission_id", func(r *model.Submission) string { return r.SubmissionID },
 			func(r *model.Submission) string { return r.SubmissionID })
 	case model.TableMeasurements:
-		return newTable[model.Measurement, struct{}](&in.Measurements, func(r *model.Measurement) *int { return &r.Row },
-			func(c *rowCtx, r *model.Measurement) {
-				r.SubmissionID = c.id(0, true)
-				r.MeasureID = c.id(1, true)
-				r.Numerator = c.count(2, false)
-				r.Denominator = c.count(3, false)
-				r.Value = c.boolean(4)
-				r.Exclusion = c.boolean(5)
-			}, "", nil, nil)
+		return &measurementTable{out: &in.Measurements, subs: map[string]int32{}, measures: map[string]int32{}}
 	case model.TableScores:
 		return newTable(&in.Scores, func(r *model.Score) *int { return &r.Row },
 			func(c *rowCtx, r *model.Score) {
@@ -377,4 +369,75 @@ func decodeEUCArea(c *rowCtx, r *model.EUCArea) {
 	case r.CountyName == "":
 		c.fail(1, CodeRequiredMissing, "a euc_areas row names a zipcode, or a state_code and county_name")
 	}
+}
+
+// measurementTable decodes `measurements` into the columns of model.Measurements, with the
+// submission and measure IDs in dictionaries. Rows of one submission usually come together, so
+// a row whose submission (or measure) is the previous row's costs no lookup.
+type measurementTable struct {
+	out                 *model.Measurements
+	subs, measures      map[string]int32
+	lastSub, lastMeas   string
+	lastSubAt, lastMeAt int32
+}
+
+func (t *measurementTable) grow(n int) {
+	m := t.out
+	m.Rows = slices.Grow(m.Rows, n)
+	m.Submission = slices.Grow(m.Submission, n)
+	m.Measure = slices.Grow(m.Measure, n)
+	m.Flags = slices.Grow(m.Flags, n)
+}
+
+func (t *measurementTable) decode(c *rowCtx) bool {
+	sub, _ := c.present(0, true)
+	meas, _ := c.present(1, true)
+	var f model.MeasurementFlags
+	if c.count(2, false).Valid {
+		f |= model.HasNumerator
+	}
+	if c.count(3, false).Valid {
+		f |= model.HasDenominator
+	}
+	if v := c.boolean(4); v.Valid {
+		f |= model.HasValue
+		if v.V {
+			f |= model.ValueYes
+		}
+	}
+	if v := c.boolean(5); v.Valid {
+		f |= model.HasExclusion
+		if v.V {
+			f |= model.ExclusionYes
+		}
+	}
+	if c.failed {
+		return false
+	}
+	m := t.out
+	if sub != t.lastSub || len(m.Rows) == 0 {
+		t.lastSubAt = dictAt(&m.SubmissionIDs, t.subs, sub)
+		t.lastSub = m.SubmissionIDs[t.lastSubAt]
+	}
+	if meas != t.lastMeas || len(m.Rows) == 0 {
+		t.lastMeAt = dictAt(&m.MeasureIDs, t.measures, meas)
+		t.lastMeas = m.MeasureIDs[t.lastMeAt]
+	}
+	m.Rows = append(m.Rows, c.row)
+	m.Submission = append(m.Submission, t.lastSubAt)
+	m.Measure = append(m.Measure, t.lastMeAt)
+	m.Flags = append(m.Flags, f)
+	return true
+}
+
+// dictAt returns the index of id in the dictionary, adding a copy of it when new.
+func dictAt(ids *[]string, index map[string]int32, id string) int32 {
+	if i, ok := index[id]; ok {
+		return i
+	}
+	i := int32(len(*ids))
+	id = strings.Clone(id)
+	*ids = append(*ids, id)
+	index[id] = i
+	return i
 }

@@ -160,8 +160,6 @@ func TestFinalScore(t *testing.T) {
 
 func TestQualifies(t *testing.T) {
 	day := func(y, m, d int) model.Date { return model.Date{Days: daysFromCivil(y, m, d), Valid: true} }
-	i := func(v int64) model.OptInt { return model.OptInt{V: v, Valid: true} }
-	yes := model.OptBool{V: true, Valid: true}
 	datesOnly := &model.Submission{Category: model.PI, PerformanceStart: day(2025, 1, 1), PerformanceEnd: day(2025, 12, 31), CEHRTID: "0015HBCDE12345F"}
 	full := piComplete()
 	y24, y25 := mustYear(t, 2024), mustYear(t, 2025)
@@ -186,14 +184,14 @@ func TestQualifies(t *testing.T) {
 		t.Error("2025: PI without a CEHRT ID is not qualifying")
 	}
 	q := &model.Submission{Category: model.Quality}
-	if y25.Qualifies(q, []model.Measurement{{MeasureID: "001", Numerator: i(1)}}) {
+	if y25.Qualifies(q, []model.Measurement{{MeasureID: "001", Flags: model.HasNumerator}}) {
 		t.Error("2025: quality needs numerator and denominator")
 	}
-	if !y25.Qualifies(q, []model.Measurement{{MeasureID: "001", Numerator: i(1), Denominator: i(3)}}) {
+	if !y25.Qualifies(q, []model.Measurement{{MeasureID: "001", Flags: model.HasNumerator | model.HasDenominator}}) {
 		t.Error("2025: quality with numerator and denominator qualifies")
 	}
 	ia := &model.Submission{Category: model.IA}
-	if y25.Qualifies(ia, []model.Measurement{{MeasureID: "IA_EPA_1", Value: model.OptBool{Valid: true}}}) || !y25.Qualifies(ia, []model.Measurement{{MeasureID: "IA_EPA_1", Value: yes}}) {
+	if y25.Qualifies(ia, []model.Measurement{{MeasureID: "IA_EPA_1", Flags: model.HasValue}}) || !y25.Qualifies(ia, []model.Measurement{{MeasureID: "IA_EPA_1", Flags: model.HasValue | model.ValueYes}}) {
 		t.Error("2025: IA needs one yes")
 	}
 	if y24.Qualifies(&model.Submission{Category: model.Quality}, nil) {

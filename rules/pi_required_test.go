@@ -12,19 +12,19 @@ import (
 // (years/2025.json qualifying.pi_source).
 
 func piNumDen(id string, num, den int64) model.Measurement {
-	return model.Measurement{MeasureID: id, Numerator: model.OptInt{V: num, Valid: true}, Denominator: model.OptInt{V: den, Valid: true}}
+	return model.Measurement{MeasureID: id, Flags: model.HasNumerator | model.HasDenominator}
 }
 
 func piYes(id string) model.Measurement {
-	return model.Measurement{MeasureID: id, Value: model.OptBool{V: true, Valid: true}}
+	return model.Measurement{MeasureID: id, Flags: model.HasValue | model.ValueYes}
 }
 
 func piNo(id string) model.Measurement {
-	return model.Measurement{MeasureID: id, Value: model.OptBool{V: false, Valid: true}}
+	return model.Measurement{MeasureID: id, Flags: model.HasValue}
 }
 
 func piExcluded(id string) model.Measurement {
-	return model.Measurement{MeasureID: id, Exclusion: model.OptBool{V: true, Valid: true}}
+	return model.Measurement{MeasureID: id, Flags: model.HasExclusion | model.ExclusionYes}
 }
 
 // piComplete is a complete 2025 PI submission: every objective's required measures and both
@@ -97,7 +97,7 @@ func TestPIRequired2025(t *testing.T) {
 		{"no SAFER Guides", full, piWithout(piComplete(), "PI_PPHI_2"), false},
 		{"Security Risk Analysis answered no", full, piWith(piWithout(piComplete(), "PI_PPHI_1"), piNo("PI_PPHI_1")), false},
 		{"Query of PDMP without numerator and denominator or yes", full, piWith(piWithout(piComplete(), "PI_EP_2"), model.Measurement{MeasureID: "PI_EP_2"}), false},
-		{"e-Prescribing numerator without denominator", full, piWith(piWithout(piComplete(), "PI_EP_1"), model.Measurement{MeasureID: "PI_EP_1", Numerator: model.OptInt{V: 8, Valid: true}}), false},
+		{"e-Prescribing numerator without denominator", full, piWith(piWithout(piComplete(), "PI_EP_1"), model.Measurement{MeasureID: "PI_EP_1", Flags: model.HasNumerator}), false},
 
 		// Each alternative of the Health Information Exchange objective alone.
 		{"HIE: Support Electronic Referral Loops by sending and receiving", full, piWith(hie, piNumDen("PI_HIE_1", 1, 2), piNumDen("PI_HIE_4", 1, 2)), true},
@@ -201,7 +201,7 @@ func TestPIExclusionAnsweredYes(t *testing.T) {
 	if !y.Qualifies(s, ms) {
 		t.Error("PI_LVPP_1 = yes claims the e-Prescribing exclusion")
 	}
-	no := piWith(piWithout(piComplete(), "PI_EP_1"), model.Measurement{MeasureID: "PI_LVPP_1", Value: model.OptBool{Valid: true}})
+	no := piWith(piWithout(piComplete(), "PI_EP_1"), model.Measurement{MeasureID: "PI_LVPP_1", Flags: model.HasValue})
 	if y.Qualifies(s, no) {
 		t.Error("PI_LVPP_1 = no claims nothing")
 	}

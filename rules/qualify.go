@@ -13,14 +13,14 @@ func (y *Year) Qualifies(s *model.Submission, ms []model.Measurement) bool {
 	switch s.Category {
 	case model.Quality:
 		for i := range ms {
-			if ms[i].Numerator.Valid && ms[i].Denominator.Valid {
+			if ms[i].Flags.Has(model.HasNumerator | model.HasDenominator) {
 				return true
 			}
 		}
 		return false
 	case model.IA:
 		for i := range ms {
-			if ms[i].Value.Valid && ms[i].Value.V {
+			if ms[i].Flags.Has(model.ValueYes) {
 				return true
 			}
 		}
@@ -43,11 +43,11 @@ func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
 	attested := map[string]bool{}
 	for i := range ms {
 		m := &ms[i]
-		if m.Value.Valid && m.Value.V {
+		if m.Flags.Has(model.ValueYes) {
 			attested[m.MeasureID] = true
 		}
-		claimed := m.Exclusion.Valid && m.Exclusion.V
-		if _, isExclusion := y.Qualifying.PIExclusions[m.MeasureID]; isExclusion && m.Value.Valid && m.Value.V {
+		claimed := m.Flags.Has(model.ExclusionYes)
+		if _, isExclusion := y.Qualifying.PIExclusions[m.MeasureID]; isExclusion && m.Flags.Has(model.ValueYes) {
 			// CMS reports an exclusion as its own yes/no measure: "yes" claims it.
 			claimed = true
 		}
@@ -59,7 +59,7 @@ func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
 			if target, ok := y.Qualifying.PIExclusions[m.MeasureID]; ok {
 				performance[target] = true
 			}
-		case m.Numerator.Valid && m.Denominator.Valid, m.Value.Valid && m.Value.V:
+		case m.Flags.Has(model.HasNumerator | model.HasDenominator), m.Flags.Has(model.ValueYes):
 			performance[m.MeasureID] = true
 		}
 	}
