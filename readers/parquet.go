@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"golang.org/x/sync/errgroup"
 )
 
 // parquetBatchRows is the number of rows per record batch read from a Parquet file.
@@ -262,47 +264,157 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		}
 	}
 	defer clear(c.typed) // the batches are released: no reference outlives the read
-	var rr pqarrow.RecordReader
-	if err := guard(func() (err error) { rr, err = fr.GetRecordReader(ctx, leaves, nil); return err }); err != nil {
-		return corruptData(err)
-	}
-	defer rr.Release()
-	for {
-		var ok bool
-		if err := guard(func() error { ok = rr.Next(); return nil }); err != nil {
+	// Row groups are decoded from Parquet into Arrow record batches by up to t.workers
+	// goroutines, a few row groups ahead, and their rows turned into model rows here, in file
+	// order, so rows, rejects and duplicate keys come out as from one sequential read.
+	rgs := decodeRowGroups(ctx, fr, leaves, pf.NumRowGroups(), t.workers)
+	defer rgs.close()
+	for i := range pf.NumRowGroups() {
+		recs, err := rgs.next(i)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return corruptData(err)
 		}
-		if !ok {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec := rr.RecordBatch()
-		cols := rec.Columns()
-		n := int(rec.NumRows())
-		for m, i := range feeds {
-			c.typed[i] = cols[m]
-		}
-		for _, m := range textFeeds {
-			c.typed[feeds[m]] = nil
-		}
-		for k := 0; k < n; k++ {
-			row++
-			c.row, c.k = row, k
-			for _, m := range textFeeds {
-				c.cells[feeds[m]] = cellString(cols[m], k, &bufs[m])
+		for _, rec := range recs {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			t.emit()
+			cols := rec.Columns()
+			n := int(rec.NumRows())
+			for m, i := range feeds {
+				c.typed[i] = cols[m]
+			}
+			for _, m := range textFeeds {
+				c.typed[feeds[m]] = nil
+			}
+			for k := 0; k < n; k++ {
+				row++
+				c.row, c.k = row, k
+				for _, m := range textFeeds {
+					c.cells[feeds[m]] = cellString(cols[m], k, &bufs[m])
+				}
+				t.emit()
+			}
 		}
-	}
-	if err := rr.Err(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return corruptData(err)
+		rgs.done(i)
 	}
 	return nil
+}
+
+// rowGroups decodes the row groups of a Parquet file into Arrow record batches in the
+// background, at most workers at once and at most workers+1 decoded ahead of the reader.
+type rowGroups struct {
+	results []chan decodedRowGroup
+	ahead   chan struct{} // a token per row group decoded and not yet done
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	taken   []bool
+}
+
+type decodedRowGroup struct {
+	recs []arrow.RecordBatch
+	err  error
+}
+
+func decodeRowGroups(ctx context.Context, fr *pqarrow.FileReader, leaves []int, n, workers int) *rowGroups {
+	ctx, cancel := context.WithCancel(ctx)
+	workers = max(workers, 1)
+	rg := &rowGroups{results: make([]chan decodedRowGroup, n), ahead: make(chan struct{}, workers+1),
+		cancel: cancel, taken: make([]bool, n)}
+	for i := range rg.results {
+		rg.results[i] = make(chan decodedRowGroup, 1)
+	}
+	g := new(errgroup.Group)
+	g.SetLimit(workers)
+	rg.wg.Add(1)
+	go func() {
+		defer rg.wg.Done()
+		defer g.Wait()
+		for i := range n {
+			select {
+			case rg.ahead <- struct{}{}:
+			case <-ctx.Done():
+				for j := i; j < n; j++ {
+					rg.results[j] <- decodedRowGroup{err: ctx.Err()}
+				}
+				return
+			}
+			g.Go(func() error {
+				recs, err := decodeRowGroup(ctx, fr, leaves, i)
+				rg.results[i] <- decodedRowGroup{recs, err}
+				return nil
+			})
+		}
+	}()
+	return rg
+}
+
+// decodeRowGroup reads the columns of one row group as record batches.
+func decodeRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, i int) (recs []arrow.RecordBatch, err error) {
+	err = guard(func() error {
+		rr, err := fr.GetRecordReader(ctx, leaves, []int{i})
+		if err != nil {
+			return err
+		}
+		defer rr.Release()
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			rec.Retain()
+			recs = append(recs, rec)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return rr.Err()
+	})
+	if err != nil {
+		for _, r := range recs {
+			r.Release()
+		}
+		return nil, err
+	}
+	return recs, nil
+}
+
+// next waits for row group i (called in order) and returns its batches, which stay valid
+// until done(i).
+func (rg *rowGroups) next(i int) ([]arrow.RecordBatch, error) {
+	d := <-rg.results[i]
+	rg.taken[i] = true
+	rg.results[i] <- d // kept for done and close to release
+	return d.recs, d.err
+}
+
+// done releases row group i's batches and lets the next row group be decoded.
+func (rg *rowGroups) done(i int) {
+	d := <-rg.results[i]
+	for _, r := range d.recs {
+		r.Release()
+	}
+	<-rg.ahead
+}
+
+// close stops the decoding and releases every batch not yet released.
+func (rg *rowGroups) close() {
+	rg.cancel()
+	// Unblock the launcher, which may wait for a token.
+	go func() {
+		for range rg.ahead {
+		}
+	}()
+	rg.wg.Wait()
+	close(rg.ahead)
+	for _, ch := range rg.results {
+		select {
+		case d := <-ch:
+			for _, r := range d.recs {
+				r.Release()
+			}
+		default:
+		}
+	}
 }
 
 // firstBadLeaf reads the columns one at a time, after reading them together failed, and returns

@@ -19,7 +19,9 @@ import (
 
 // Options for ReadAll.
 type Options struct {
-	Workers int // tables read at once; <= 0 means runtime.NumCPU()
+	// Workers is how many tables are read at once, and how many row groups of one Parquet
+	// file are decoded at once; <= 0 means runtime.NumCPU().
+	Workers int
 	// Allocator holds the Arrow buffers of Parquet record batches; nil means arrow-go's
 	// default. A recycling allocator (bufpool) saves most of the read's fresh memory.
 	Allocator memory.Allocator
@@ -55,9 +57,9 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 		case names[csvName] && names[pqName]:
 			return nil, fileErr(csvName, "", CodeFileBothFormats, "both %s and %s are given: keep one", csvName, pqName)
 		case names[csvName]:
-			runs[i] = newTableRun(table, filepath.Join(dir, csvName), csvName, in, opts.Allocator)
+			runs[i] = newTableRun(table, filepath.Join(dir, csvName), csvName, in, opts.Allocator, workers)
 		case names[pqName]:
-			runs[i] = newTableRun(table, filepath.Join(dir, pqName), pqName, in, opts.Allocator)
+			runs[i] = newTableRun(table, filepath.Join(dir, pqName), pqName, in, opts.Allocator, workers)
 		case table == model.TableClinicians:
 			return nil, fileErr(csvName, "", CodeFileMissingTable,
 				"required table %s is missing: expected %s or %s in %s", table, csvName, pqName, dir)

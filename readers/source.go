@@ -29,14 +29,15 @@ type tableRun struct {
 	stat    model.InputStat
 	rejects []model.Reject
 	mem     memory.Allocator // Arrow buffers of the Parquet path
+	workers int              // Parquet row groups decoded at once
 }
 
-func newTableRun(table, path, file string, in *model.Inputs, mem memory.Allocator) *tableRun {
+func newTableRun(table, path, file string, in *model.Inputs, mem memory.Allocator, workers int) *tableRun {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
 	return &tableRun{
-		table: table, path: path, file: file, mem: mem,
+		table: table, path: path, file: file, mem: mem, workers: workers,
 		h:    newHandler(table, in),
 		c:    newRowCtx(tableColumns[table]),
 		stat: model.InputStat{Table: table, Path: path},
