@@ -266,13 +266,14 @@ func (m MeasurementFlags) Has(f MeasurementFlags) bool { return m&f == f }
 
 // Measurements holds the accepted rows of `measurements` column by column: a national file has
 // ten million rows, and this way each takes 17 bytes and holds no pointer for the collector to
-// scan. Submission and measure IDs are stored once, in dictionaries.
+// scan. A submission ID is stored once per run of consecutive rows of the submission, a measure
+// ID once.
 type Measurements struct {
 	Rows          []int   // 1-based data row (CSV: line number)
 	Submission    []int32 // index into SubmissionIDs
 	Measure       []int32 // index into MeasureIDs
 	Flags         []MeasurementFlags
-	SubmissionIDs []string // distinct submission IDs
+	SubmissionIDs []string // the submission ID of each run of consecutive rows of one submission
 	MeasureIDs    []string // distinct measure IDs
 
 }
@@ -286,14 +287,17 @@ func (m *Measurements) At(i int) Measurement {
 		MeasureID: m.MeasureIDs[m.Measure[i]], Flags: m.Flags[i]}
 }
 
-// MeasurementsOf returns the rows in column form, each ID once in its dictionary. The readers
-// fill the columns directly; MeasurementsOf is for inputs built by hand.
+// MeasurementsOf returns the rows in column form, as the readers store them. It is for inputs
+// built by hand; the readers fill the columns directly.
 func MeasurementsOf(rows ...Measurement) Measurements {
 	var m Measurements
-	subs, measures := map[string]int32{}, map[string]int32{}
-	for _, r := range rows {
+	measures := map[string]int32{}
+	for i, r := range rows {
+		if i == 0 || r.SubmissionID != rows[i-1].SubmissionID {
+			m.SubmissionIDs = append(m.SubmissionIDs, r.SubmissionID)
+		}
 		m.Rows = append(m.Rows, r.Row)
-		m.Submission = append(m.Submission, dictAdd(&m.SubmissionIDs, subs, r.SubmissionID))
+		m.Submission = append(m.Submission, int32(len(m.SubmissionIDs)-1))
 		m.Measure = append(m.Measure, dictAdd(&m.MeasureIDs, measures, r.MeasureID))
 		m.Flags = append(m.Flags, r.Flags)
 	}

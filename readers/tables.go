@@ -248,7 +248,7 @@ func newHandler(name string, in *model.Inputs) handler {
 			"submission_id", func(r *model.Submission) string { return r.SubmissionID },
 			func(r *model.Submission) string { return r.SubmissionID })
 	case model.TableMeasurements:
-		return &measurementTable{out: &in.Measurements, subs: map[string]int32{}, measures: map[string]int32{}}
+		return &measurementTable{out: &in.Measurements, measures: map[string]int32{}}
 	case model.TableScores:
 		return newTable(&in.Scores, func(r *model.Score) *int { return &r.Row },
 			func(c *rowCtx, r *model.Score) {
@@ -371,12 +371,13 @@ func decodeEUCArea(c *rowCtx, r *model.EUCArea) {
 	}
 }
 
-// measurementTable decodes `measurements` into the columns of model.Measurements, with the
-// submission and measure IDs in dictionaries. Rows of one submission usually come together, so
-// a row whose submission (or measure) is the previous row's costs no lookup.
+// measurementTable decodes `measurements` into the columns of model.Measurements: the
+// submission ID once per run of rows of one submission (rows of a submission usually come
+// together; a million distinct IDs are not worth a map here, the pipeline looks each run up
+// once), the measure IDs in a dictionary.
 type measurementTable struct {
 	out                 *model.Measurements
-	subs, measures      map[string]int32
+	measures            map[string]int32
 	lastSub, lastMeas   string
 	lastSubAt, lastMeAt int32
 }
@@ -416,8 +417,9 @@ func (t *measurementTable) decode(c *rowCtx) bool {
 	}
 	m := t.out
 	if sub != t.lastSub || len(m.Rows) == 0 {
-		t.lastSubAt = dictAt(&m.SubmissionIDs, t.subs, sub)
-		t.lastSub = m.SubmissionIDs[t.lastSubAt]
+		t.lastSub = strings.Clone(sub)
+		t.lastSubAt = int32(len(m.SubmissionIDs))
+		m.SubmissionIDs = append(m.SubmissionIDs, t.lastSub)
 	}
 	if meas != t.lastMeas || len(m.Rows) == 0 {
 		t.lastMeAt = dictAt(&m.MeasureIDs, t.measures, meas)
