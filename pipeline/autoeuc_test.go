@@ -87,7 +87,7 @@ func TestAutomaticEUCFactSheetAppendixA(t *testing.T) {
 	ts.add("groups", []string{"tin", "clinician_count"}, []string{"800000099", "40"})
 	in := t.TempDir()
 	ts.write(t, in)
-	s, err := Run(context.Background(), set, Options{Year: 2025, InDir: in, OutDir: t.TempDir()})
+	s, err := Run(context.Background(), set, Options{KeepDeterminations: true, Year: 2025, InDir: in, OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestAutomaticEUCGivenFlagAndCounty(t *testing.T) {
 	ts.add("clinicians", clin, []string{npiFor(4), "810000004", "1000", "0", "500", "", "", "TX", "Dallas"})
 	in := t.TempDir()
 	ts.write(t, in)
-	s, err := Run(context.Background(), mustSet(t), Options{Year: 2025, InDir: in, OutDir: t.TempDir()})
+	s, err := Run(context.Background(), mustSet(t), Options{KeepDeterminations: true, Year: 2025, InDir: in, OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -16,12 +17,51 @@ import (
 
 // Result is what the determination stage produced.
 type Result struct {
+	// Determinations are the rows of the determinations table, in output order; nil when
+	// they were streamed to a writer instead (Run).
 	Determinations  []model.Determination
 	APMParticipants []model.APMParticipantResult
 	ClinicianScores []model.ClinicianScore
 	Members         []model.Member
 	Notes           []string
-	NoPolicyRows    int // rows flagged weights.no_policy_row
+	NoPolicyRows    int   // rows flagged weights.no_policy_row
+	Tally           Tally // counts of the determinations rows, for the run summary
+}
+
+// Tally counts determinations rows for a run's summary.
+type Tally struct {
+	Rows       int
+	ByLevel    map[string]int                      // "level/pathway" -> rows
+	Weights    map[[model.NumCategories]int]int    // quality, cost, ia, pi weights -> rows
+	Statuses   map[string]int                      // small_practice, hospital_based, ... -> rows with the status
+	Categories [model.NumCategories]map[string]int // category status (scored, ...) -> rows
+}
+
+func (t *Tally) add(rows []model.Determination) {
+	if t.ByLevel == nil {
+		t.ByLevel, t.Weights, t.Statuses = map[string]int{}, map[[model.NumCategories]int]int{}, map[string]int{}
+		for c := range t.Categories {
+			t.Categories[c] = map[string]int{}
+		}
+	}
+	for i := range rows {
+		d := &rows[i]
+		t.Rows++
+		t.ByLevel[string(d.Level)+"/"+string(d.Pathway)]++
+		t.Weights[d.Weights]++
+		for _, c := range model.Categories {
+			t.Categories[c][d.Status[c]]++
+		}
+		for _, st := range [...]struct {
+			name string
+			on   bool
+		}{{"small_practice", d.SmallPractice}, {"hospital_based", d.HospitalBased}, {"non_patient_facing", d.NonPatientFacing},
+			{"asc_based", d.ASCBased}, {"final_score_at_threshold", d.FinalScoreAtThreshold}} {
+			if st.on {
+				t.Statuses[st.name]++
+			}
+		}
+	}
 }
 
 // shardSize is how many entities one worker evaluates at a time.
@@ -32,13 +72,15 @@ const shardSize = 2048
 // Determine sorts in.Clinicians in place (by TIN, NPI, segment) and leaves the rest of in as
 // it was.
 func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int) (*Result, error) {
-	return determine(ctx, y, in, areas, workers, false)
+	return determine(ctx, y, in, areas, workers, false, nil)
 }
 
-// determine is Determine; with release, the input rows only the index needs (measurements,
+// determine is Determine. With release, the input rows only the index needs (measurements,
 // submissions, cost measures, exceptions) are dropped from in once it is built, so a run holds
-// the largest of them (ten million measurements at national scale) no longer than needed.
-func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, release bool) (*Result, error) {
+// the largest of them no longer than needed. With a sink, the determinations rows are given to
+// it in output order, a shard at a time, as they are made (and not kept in the Result): the
+// sink must copy what it keeps, the slice is reused.
+func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, release bool, sink func([]model.Determination) error) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
@@ -49,11 +91,13 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	notes := ix.notes(in)
 	if release {
 		in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = model.Measurements{}, nil, nil, nil
-		// Collect them now, so the determination rows allocated next reuse their pages: fresh
-		// pages cost a fault each, and in a VM that is most of a national run's system time
-		// (docs/performance.md). Left to the pacer, this collection comes only after the
-		// determinations have been written into new memory.
+		// Collect them now, so what comes next reuses their pages: fresh pages cost a fault
+		// each, and in a VM that is most of a national run's system time
+		// (docs/performance.md).
 		runtime.GC()
+	}
+	if err := ix.locateInfos(ctx, workers); err != nil {
+		return nil, err
 	}
 
 	// Small practice per TIN, needed by every individual of the TIN.
@@ -62,59 +106,109 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		tins[i] = ix.tinFacts(&ix.tins[i])
 	}
 
-	// Determination rows are large (about 500 bytes): every individual and group writes its
-	// rows, one per pathway, straight into their place in the result, sized once.
-	if err := ix.locateInfos(ctx, workers); err != nil {
-		return nil, err
-	}
-	indAt := make([]int, len(ix.individuals)+1)
-	for i := range ix.individuals {
-		indAt[i+1] = len(ix.infoOf(&ix.individuals[i]).pathwaysOr(model.PathwayTraditional))
-	}
-	for i := range ix.individuals {
-		indAt[i+1] += indAt[i]
-	}
-	groupAt := make([]int, len(ix.tins)+1)
-	groupAt[0] = indAt[len(ix.individuals)]
-	for i := range ix.tins {
-		groupAt[i+1] = groupAt[i] + len(ix.pathwaysOf(groupKey(ix.tins[i].tin), model.PathwayTraditional))
-	}
-	n := groupAt[len(ix.tins)]
-	res := &Result{Determinations: make([]model.Determination, n, n+levelRowsMax(in))}
-	all := res.Determinations
-
-	inds := make([]indivResult, len(ix.individuals))
-	err = parallel(ctx, workers, len(inds), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			inds[i] = ix.decideIndividual(&ix.individuals[i], tins[ix.individuals[i].tinAt], all[indAt[i]:indAt[i+1]])
+	res := &Result{}
+	emit := func(rows []model.Determination) error {
+		res.Tally.add(rows)
+		for i := range rows {
+			if hasFlag(rows[i].Flags, rules.FlagNoPolicyRow) {
+				res.NoPolicyRows++
+			}
 		}
+		if sink == nil {
+			res.Determinations = append(res.Determinations, rows...)
+			return nil
+		}
+		return sink(rows)
+	}
+	// Individuals, then groups, are decided in parallel shards; each shard's rows (one per
+	// pathway of each entity) go to emit in order, and their buffer is reused.
+	var free rowBuffers
+	inds := make([]indivResult, len(ix.individuals))
+	err = inOrder(ctx, workers, shards(len(inds)), func(s int) []model.Determination {
+		lo, hi := s*shardSize, min((s+1)*shardSize, len(inds))
+		n := 0
+		for i := lo; i < hi; i++ {
+			n += len(ix.infoOf(&ix.individuals[i]).pathwaysOr(model.PathwayTraditional))
+		}
+		rows := free.get(n)
+		at := 0
+		for i := lo; i < hi; i++ {
+			ind := &ix.individuals[i]
+			k := len(ix.infoOf(ind).pathwaysOr(model.PathwayTraditional))
+			inds[i] = ix.decideIndividual(ind, tins[ind.tinAt], rows[at:at+k])
+			at += k
+		}
+		return rows
+	}, func(_ int, rows []model.Determination) error {
+		err := emit(rows)
+		free.put(rows)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	groups := make([]groupFacts, len(ix.tins))
-	err = parallel(ctx, workers, len(groups), func(lo, hi int) {
+	err = inOrder(ctx, workers, shards(len(groups)), func(s int) []model.Determination {
+		lo, hi := s*shardSize, min((s+1)*shardSize, len(groups))
+		n := 0
 		for i := lo; i < hi; i++ {
-			groups[i] = ix.decideGroup(&ix.tins[i], tins[i], inds, all[groupAt[i]:groupAt[i+1]])
+			n += len(ix.pathwaysOf(groupKey(ix.tins[i].tin), model.PathwayTraditional))
 		}
+		rows := free.get(n)
+		at := 0
+		for i := lo; i < hi; i++ {
+			k := len(ix.pathwaysOf(groupKey(ix.tins[i].tin), model.PathwayTraditional))
+			groups[i] = ix.decideGroup(&ix.tins[i], tins[i], inds, rows[at:at+k])
+			at += k
+		}
+		return rows
+	}, func(_ int, rows []model.Determination) error {
+		err := emit(rows)
+		free.put(rows)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	lv := ix.decideLevels(tins, inds, groups)
-	res.Determinations = append(res.Determinations, lv.rows...)
+	if err := emit(lv.rows); err != nil {
+		return nil, err
+	}
 	res.APMParticipants = lv.participants
 	res.Members = lv.members
 	if in.Has(model.TableScores) {
 		res.ClinicianScores = ix.clinicianScores(inds, groups, lv)
 	}
-	for i := range res.Determinations {
-		if hasFlag(res.Determinations[i].Flags, rules.FlagNoPolicyRow) {
-			res.NoPolicyRows++
-		}
-	}
 	res.Notes = append(res.Notes, notes...)
 	return res, nil
+}
+
+// shards is the number of shards of n entities.
+func shards(n int) int { return (n + shardSize - 1) / shardSize }
+
+// rowBuffers recycles the row buffers of the shards (at most a few are in use at once).
+type rowBuffers struct {
+	mu   sync.Mutex
+	free [][]model.Determination
+}
+
+// get returns a buffer of n rows; its rows hold old values, every one is overwritten.
+func (b *rowBuffers) get(n int) []model.Determination {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, buf := range b.free {
+		if cap(buf) >= n {
+			b.free = slices.Delete(b.free, i, i+1)
+			return buf[:n]
+		}
+	}
+	return make([]model.Determination, n, n+n/4)
+}
+
+func (b *rowBuffers) put(buf []model.Determination) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.free = append(b.free, buf)
 }
 
 // parallel runs fn over [0, n) in shards with at most workers goroutines (errgroup + SetLimit).
@@ -133,6 +227,55 @@ func parallel(ctx context.Context, workers, n int, fn func(lo, hi int)) error {
 		})
 	}
 	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// inOrder runs work(0), ..., work(n-1) on at most workers goroutines (errgroup + SetLimit)
+// and hands the results to deliver in order 0, 1, 2, ..., from the calling goroutine, with at
+// most workers+1 results made and not yet delivered. It stops at the first error of deliver
+// or of ctx. With workers = 1 it is the same code path with a limit of one.
+func inOrder[T any](ctx context.Context, workers, n int, work func(i int) T, deliver func(i int, v T) error) error {
+	workers = max(workers, 1)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]chan T, n)
+	for i := range results {
+		results[i] = make(chan T, 1)
+	}
+	tokens := make(chan struct{}, workers+1)
+	var g errgroup.Group
+	g.SetLimit(workers)
+	launched := make(chan struct{})
+	go func() {
+		defer close(launched)
+		for i := range n {
+			select {
+			case tokens <- struct{}{}:
+			case <-wctx.Done():
+				return
+			}
+			g.Go(func() error {
+				results[i] <- work(i)
+				return nil
+			})
+		}
+	}()
+	var err error
+	for i := 0; i < n && err == nil; i++ {
+		select {
+		case v := <-results[i]:
+			err = deliver(i, v)
+			<-tokens
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	cancel()
+	<-launched
+	g.Wait()
+	if err != nil {
 		return err
 	}
 	return ctx.Err()
@@ -192,7 +335,8 @@ type indivResult struct {
 	// clinician type, else an approved individual PI hardship), "" when none.
 	piReason string
 	autoEUC  bool
-	rows     []model.Determination
+	best     model.OptFloat // the highest final score of its rows
+	neutral  bool           // every row is at the performance threshold
 }
 
 // individualKey and groupKey are the index keys of an individual and a group.
@@ -287,7 +431,7 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts, dst []model.Dete
 		}
 		dst[j] = ix.rowScored(base, p, &f, inf.scores())
 	}
-	r.rows = dst
+	r.best, r.neutral = bestScore(dst), neutralOnly(dst)
 	return r
 }
 
@@ -316,7 +460,7 @@ type groupFacts struct {
 	base   model.Determination // statuses, shares, source
 	piAuto []string
 	apps   []rules.Application
-	rows   []model.Determination
+	best   model.OptFloat // the highest final score of its rows
 }
 
 // statusCounts counts the statuses of a set of individuals for the >75% rules and the
@@ -406,7 +550,7 @@ func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult, dst [
 		}
 		dst[j] = ix.rowScored(g, p, &f, inf.scores())
 	}
-	gf.rows = dst
+	gf.best = bestScore(dst)
 	return gf
 }
 

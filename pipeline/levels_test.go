@@ -12,7 +12,7 @@ import (
 // The guides' statements about virtual groups, subgroups and APM Entities, on testdata/levels
 // (whose full expected outputs are also a golden case).
 func TestLevelStatements(t *testing.T) {
-	s, err := Run(context.Background(), mustSet(t), Options{Year: 2025, InDir: "../testdata/levels", OutDir: t.TempDir(), Format: writers.FormatCSV})
+	s, err := Run(context.Background(), mustSet(t), Options{KeepDeterminations: true, Year: 2025, InDir: "../testdata/levels", OutDir: t.TempDir(), Format: writers.FormatCSV})
 	if err != nil {
 		t.Fatal(err)
 	}

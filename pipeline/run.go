@@ -27,6 +27,10 @@ type Options struct {
 	Now     func() time.Time // the clock, injected for tests; nil means time.Now
 	// Observer hears about stages and rows read (progress reporting); nil means nobody.
 	Observer Observer
+	// KeepDeterminations keeps the determinations rows in the Summary's Result as well as
+	// writing them (tests read them there). A run otherwise streams them to the output file and
+	// never holds them all: at national scale they would be a gigabyte.
+	KeepDeterminations bool
 }
 
 // Observer is told what a run is doing, for progress reporting. Calls may come from several
@@ -151,9 +155,43 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	meta := map[string]string{
+		"reweigh.version":          o.Version,
+		"reweigh.performance_year": strconv.Itoa(y.PerformanceYear),
+		"reweigh.payment_year":     strconv.Itoa(y.PaymentYear),
+	}
+	for _, st := range in.Stats {
+		meta["reweigh.input."+st.Table+".sha256"] = st.SHA256
+	}
+	// The determinations table is written as the rows are made, a shard at a time, into the
+	// run's temporary directory: the rows are never all held at once. The other tables are
+	// written once everything is decided; nothing reaches o.OutDir before Commit.
+	wr, err := writers.Begin(ctx, o.OutDir, o.Format, pool, meta)
+	if err != nil {
+		return nil, err
+	}
+	defer wr.Abort()
+	dets, err := wr.Determinations()
+	if err != nil {
+		return nil, err
+	}
 	var res *Result
 	err = tm.run(StageDetermine, func() (err error) {
-		res, err = determine(ctx, y, in, areas, o.Workers, true)
+		var kept []model.Determination
+		sink := dets.Write
+		if o.KeepDeterminations {
+			sink = func(rows []model.Determination) error {
+				kept = append(kept, rows...)
+				return dets.Write(rows)
+			}
+		}
+		res, err = determine(ctx, y, in, areas, o.Workers, true, sink)
+		if res != nil {
+			res.Determinations = kept
+		}
+		if err == nil {
+			err = dets.Close()
+		}
 		return err
 	})
 	if err != nil {
@@ -175,16 +213,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if res.NoPolicyRows > 0 {
 		notes = append(notes, fmt.Sprintf("%d determinations have no policy row in the %d weight tables: flagged %s, weights not guessed", res.NoPolicyRows, y.PerformanceYear, rules.FlagNoPolicyRow))
 	}
-	meta := map[string]string{
-		"reweigh.version":          o.Version,
-		"reweigh.performance_year": strconv.Itoa(y.PerformanceYear),
-		"reweigh.payment_year":     strconv.Itoa(y.PaymentYear),
-	}
-	for _, st := range in.Stats {
-		meta["reweigh.input."+st.Table+".sha256"] = st.SHA256
-	}
 	out := &writers.Output{
-		Determinations:       res.Determinations,
 		APMParticipants:      res.APMParticipants,
 		WriteAPMParticipants: in.Has(model.TableAPMEntities),
 		ClinicianScores:      res.ClinicianScores,
@@ -193,8 +222,6 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		WriteMembers:         in.Has(model.TableVirtualGroups) || in.Has(model.TableSubgroups) || in.Has(model.TableAPMEntities),
 		Rejects:              in.Rejects,
 		Workers:              o.Workers,
-		Allocator:            pool,
-		Metadata:             meta,
 		Manifest: writers.Manifest{
 			Version:         o.Version,
 			PerformanceYear: y.PerformanceYear,
@@ -206,7 +233,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		},
 	}
 	out.Manifest.FinishedAt = now().UTC().Format(time.RFC3339)
-	if err := tm.run(StageWrite, func() error { return writers.Write(ctx, o.OutDir, o.Format, out) }); err != nil {
+	if err := tm.run(StageWrite, func() error { return wr.Commit(out) }); err != nil {
 		return nil, err
 	}
 	s.Manifest = out.Manifest

@@ -41,15 +41,15 @@ func (ix *index) clinicianScores(inds []indivResult, groups []groupFacts, lv lev
 		ind := &ix.individuals[i]
 		r := &inds[i]
 		cs := model.ClinicianScore{NPI: ind.npi, TIN: ind.tin, PaymentYear: ix.year.PaymentYear}
-		cs.IndividualFinalScore = bestScore(r.rows)
-		cs.GroupFinalScore = bestScore(groups[ind.tinAt].rows)
+		cs.IndividualFinalScore = r.best
+		cs.GroupFinalScore = groups[ind.tinAt].best
 		cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf[i])
 		cs.APMEntityFinalScore = maxOf(lv.apmScore, lv.apmOf[i])
 		vg, inVG := lv.vgOfTIN[ind.tin]
 		if inVG {
 			cs.VirtualGroupFinalScore = lv.vgScores[vg]
 		}
-		if r.autoEUC && neutralOnly(r.rows) {
+		if r.autoEUC && r.neutral {
 			entityData := inVG || ix.submitted(model.EntityKey{Level: model.LevelGroup, TIN: ind.tin})
 			for _, s := range lv.sgOf[i] {
 				entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelSubgroup, SubgroupID: lv.sgIDs[s]})

@@ -154,7 +154,7 @@ func TestEveryWeightRowThroughApplications(t *testing.T) {
 			}
 			in := t.TempDir()
 			ts.write(t, in)
-			s, err := Run(context.Background(), set, Options{Year: year, InDir: in, OutDir: t.TempDir(), Workers: 2})
+			s, err := Run(context.Background(), set, Options{KeepDeterminations: true, Year: year, InDir: in, OutDir: t.TempDir(), Workers: 2})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,35 +7,50 @@ import (
 	"strconv"
 )
 
-// writeCSV writes the rows as CSV with a header row: null is an empty cell, booleans are
+// csvTable writes rows as CSV with a header row: null is an empty cell, booleans are
 // true/false, integers decimal, doubles the shortest decimal that reads back exactly (no
 // exponent). CSV cannot tell null from an empty string: both are an empty cell.
-func (r rowsOf[T]) writeCSV(ctx context.Context, w io.Writer) error {
-	cw := csv.NewWriter(w)
-	rec := make([]string, len(r.fields))
-	for i, f := range r.fields {
-		rec[i] = f.Name
+type csvTable[T any] struct {
+	ctx    context.Context
+	fields []field[T]
+	cw     *csv.Writer
+	rec    []string
+	n      int // rows written
+}
+
+func newCSVTable[T any](ctx context.Context, w io.Writer, fields []field[T]) (*csvTable[T], error) {
+	t := &csvTable[T]{ctx: ctx, fields: fields, cw: csv.NewWriter(w), rec: make([]string, len(fields))}
+	for i, f := range fields {
+		t.rec[i] = f.Name
 	}
-	if err := cw.Write(rec); err != nil {
-		return err
-	}
-	for i := range r.rows {
-		if i%batchRows == 0 {
-			if err := ctx.Err(); err != nil {
+	return t, t.cw.Write(t.rec)
+}
+
+func (t *csvTable[T]) add(rows []T) error {
+	for i := range rows {
+		if t.n%batchRows == 0 {
+			if err := t.ctx.Err(); err != nil {
 				return err
 			}
 		}
-		row := &r.rows[i]
-		for j := range r.fields {
-			rec[j] = r.fields[j].format(row)
+		t.n++
+		row := &rows[i]
+		for j := range t.fields {
+			t.rec[j] = t.fields[j].format(row)
 		}
-		if err := cw.Write(rec); err != nil {
+		if err := t.cw.Write(t.rec); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
 }
+
+func (t *csvTable[T]) close() error {
+	t.cw.Flush()
+	return t.cw.Error()
+}
+
+func (t *csvTable[T]) abort() {}
 
 // format renders the column's value of row r as a CSV cell.
 func (f *field[T]) format(r *T) string {

@@ -62,56 +62,90 @@ func writerProperties[T any](fields []field[T], mem memory.Allocator) *parquet.W
 	return parquet.NewWriterProperties(opts...)
 }
 
-// writeParquet writes the rows as one Parquet file to w, building and writing one record
-// batch of batchRows rows at a time.
-func (r rowsOf[T]) writeParquet(ctx context.Context, w io.Writer, mem memory.Allocator, meta map[string]string) (err error) {
-	schema := arrowSchema(r.fields)
-	fw, err := pqarrow.NewFileWriter(schema, noCloser{w}, writerProperties(r.fields, mem),
+// parquetTable writes one Parquet file from rows given in pieces of any size: the rows are
+// appended to Arrow builders and written as one record batch per batchRows rows, row groups of
+// rowGroupRows, so the bytes do not depend on how the rows were cut.
+type parquetTable[T any] struct {
+	ctx     context.Context
+	fields  []field[T]
+	fw      *pqarrow.FileWriter
+	rb      *array.RecordBuilder
+	meta    map[string]string
+	inBatch int // rows in rb
+	inGroup int // rows in the current row group
+}
+
+func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T], mem memory.Allocator, meta map[string]string) (*parquetTable[T], error) {
+	schema := arrowSchema(fields)
+	fw, err := pqarrow.NewFileWriter(schema, noCloser{w}, writerProperties(fields, mem),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	closed := false
-	defer func() {
-		if !closed {
-			fw.Close() // releases buffers; the file is discarded and err is already set
-		}
-	}()
+	return &parquetTable[T]{ctx: ctx, fields: fields, fw: fw, rb: array.NewRecordBuilder(mem, schema), meta: meta}, nil
+}
 
-	rb := array.NewRecordBuilder(mem, schema)
-	defer rb.Release()
-	inGroup := 0
-	for start := 0; start < len(r.rows); start += batchRows {
-		if err := ctx.Err(); err != nil {
+func (t *parquetTable[T]) add(rows []T) error {
+	for len(rows) > 0 {
+		if err := t.ctx.Err(); err != nil {
 			return err
 		}
-		batch := r.rows[start:min(start+batchRows, len(r.rows))]
-		rb.Reserve(len(batch))
-		for i, f := range r.fields {
-			appendColumn(rb.Field(i), f, batch)
+		take := rows[:min(batchRows-t.inBatch, len(rows))]
+		t.rb.Reserve(len(take))
+		for i, f := range t.fields {
+			appendColumn(t.rb.Field(i), f, take)
 		}
-		rec := rb.NewRecordBatch()
-		if inGroup > 0 && inGroup+len(batch) > rowGroupRows {
-			if err := fw.NewBufferedRowGroupChecked(); err != nil {
-				rec.Release()
+		t.inBatch += len(take)
+		rows = rows[len(take):]
+		if t.inBatch == batchRows {
+			if err := t.flush(); err != nil {
 				return err
 			}
-			inGroup = 0
-		}
-		err := fw.WriteBuffered(rec)
-		rec.Release()
-		if err != nil {
-			return err
-		}
-		inGroup += len(batch)
-	}
-	for _, k := range sortedKeys(meta) {
-		if err := fw.AppendKeyValueMetadata(k, meta[k]); err != nil {
-			return err
 		}
 	}
-	closed = true
-	return fw.Close() // the file is valid only if Close succeeds
+	return nil
+}
+
+// flush writes the rows in the builders as one record batch.
+func (t *parquetTable[T]) flush() error {
+	rec := t.rb.NewRecordBatch()
+	defer rec.Release()
+	if t.inGroup > 0 && t.inGroup+t.inBatch > rowGroupRows {
+		if err := t.fw.NewBufferedRowGroupChecked(); err != nil {
+			return err
+		}
+		t.inGroup = 0
+	}
+	if err := t.fw.WriteBuffered(rec); err != nil {
+		return err
+	}
+	t.inGroup += t.inBatch
+	t.inBatch = 0
+	return nil
+}
+
+// close writes the last batch and the footer: the file is valid only if close succeeds.
+func (t *parquetTable[T]) close() error {
+	defer t.rb.Release()
+	if t.inBatch > 0 {
+		if err := t.flush(); err != nil {
+			t.fw.Close()
+			return err
+		}
+	}
+	for _, k := range sortedKeys(t.meta) {
+		if err := t.fw.AppendKeyValueMetadata(k, t.meta[k]); err != nil {
+			t.fw.Close()
+			return err
+		}
+	}
+	return t.fw.Close()
+}
+
+// abort releases the buffers of a file that will not be completed.
+func (t *parquetTable[T]) abort() {
+	t.rb.Release()
+	t.fw.Close()
 }
 
 func appendColumn[T any](b array.Builder, f field[T], rows []T) {

@@ -105,12 +105,14 @@ type Output struct {
 	// Workers is how many table files are written at once (<= 0: one at a time).
 	Workers int
 
-	// Allocator holds the Arrow buffers of the Parquet writers; nil means a Go allocator. A
-	// recycling allocator (bufpool) saves most of the write's fresh memory.
+	// Allocator holds the Arrow buffers of the Parquet writers for Write; nil means a Go
+	// allocator. A recycling allocator (bufpool) saves most of the write's fresh memory. A Run
+	// uses the allocator given to Begin.
 	Allocator memory.Allocator
 
 	// Metadata goes into every Parquet file's key-value metadata (run facts: version, year,
-	// input sha256s). Keys are written in sorted order.
+	// input sha256s). Keys are written in sorted order. Write uses it; a Run uses the metadata
+	// given to Begin.
 	Metadata map[string]string
 }
 
@@ -140,8 +142,7 @@ func hook(point string) error {
 type tableOut interface {
 	name() string
 	len() int
-	writeParquet(ctx context.Context, w io.Writer, mem memory.Allocator, meta map[string]string) error
-	writeCSV(ctx context.Context, w io.Writer) error
+	write(ctx context.Context, w io.Writer, format Format, mem memory.Allocator, meta map[string]string) error
 }
 
 type rowsOf[T any] struct {
@@ -152,6 +153,33 @@ type rowsOf[T any] struct {
 
 func (r rowsOf[T]) name() string { return r.table }
 func (r rowsOf[T]) len() int     { return len(r.rows) }
+
+func (r rowsOf[T]) write(ctx context.Context, w io.Writer, format Format, mem memory.Allocator, meta map[string]string) error {
+	tw, err := newTableWriter(ctx, w, format, r.fields, mem, meta)
+	if err != nil {
+		return err
+	}
+	if err := tw.add(r.rows); err != nil {
+		tw.abort()
+		return err
+	}
+	return tw.close()
+}
+
+// tableWriter writes one table file from rows given in pieces of any size; the bytes do not
+// depend on how the rows are cut.
+type tableWriter[T any] interface {
+	add(rows []T) error
+	close() error // completes the file
+	abort()       // releases what an incomplete file holds
+}
+
+func newTableWriter[T any](ctx context.Context, w io.Writer, format Format, fields []field[T], mem memory.Allocator, meta map[string]string) (tableWriter[T], error) {
+	if format == FormatCSV {
+		return newCSVTable(ctx, w, fields)
+	}
+	return newParquetTable(ctx, w, fields, mem, meta)
+}
 
 // tables lists the tables out writes, in OutputTables order.
 func (out *Output) tables() []tableOut {
@@ -184,28 +212,170 @@ func Write(ctx context.Context, outDir string, format Format, out *Output) error
 	return write(ctx, outDir, format, out, mem)
 }
 
-func write(ctx context.Context, outDir string, format Format, out *Output, mem memory.Allocator) (err error) {
+func write(ctx context.Context, outDir string, format Format, out *Output, mem memory.Allocator) error {
+	r, err := begin(ctx, outDir, format, mem, out.Metadata)
+	if err != nil {
+		return err
+	}
+	defer r.Abort()
+	return r.Commit(out)
+}
+
+// A Run is one output directory being written: the table files go to a temporary directory
+// inside it and are renamed into place by Commit. The determinations table can be written
+// while the determinations are made (Determinations); the other tables are written by Commit.
+type Run struct {
+	ctx    context.Context
+	outDir string
+	tmp    string // "" once committed or aborted
+	format Format
+	mem    memory.Allocator
+	meta   map[string]string
+	dets   *Stream // the streamed determinations table, nil when not streamed
+}
+
+// Begin starts writing the outputs of a run into outDir: it creates the temporary directory.
+// mem holds the Arrow buffers of the Parquet writers (nil: a Go allocator); meta goes into
+// every Parquet file's key-value metadata. Every Begin must be followed by Commit or Abort.
+func Begin(ctx context.Context, outDir string, format Format, mem memory.Allocator, meta map[string]string) (*Run, error) {
+	if mem == nil {
+		mem = memory.NewGoAllocator()
+	}
+	return begin(ctx, outDir, format, mem, meta)
+}
+
+func begin(ctx context.Context, outDir string, format Format, mem memory.Allocator, meta map[string]string) (*Run, error) {
 	if format == "" {
 		format = FormatParquet
 	}
 	if format != FormatParquet && format != FormatCSV {
-		return fmt.Errorf("writers: unknown format %q", format)
+		return nil, fmt.Errorf("writers: unknown format %q", format)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("writers: %w", err)
+		return nil, fmt.Errorf("writers: %w", err)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return fmt.Errorf("writers: %w", err)
+		return nil, fmt.Errorf("writers: %w", err)
 	}
 	tmp, err := os.MkdirTemp(outDir, tmpPrefix)
 	if err != nil {
+		return nil, fmt.Errorf("writers: %w", err)
+	}
+	return &Run{ctx: ctx, outDir: outDir, tmp: tmp, format: format, mem: mem, meta: meta}, nil
+}
+
+// Abort removes the temporary directory and everything written into it, leaving outDir as it
+// was. It does nothing after Commit, so it can be deferred.
+func (r *Run) Abort() {
+	if r.tmp == "" {
+		return
+	}
+	if r.dets != nil {
+		r.dets.abort()
+	}
+	os.RemoveAll(r.tmp)
+	r.tmp = ""
+}
+
+// Stream is the determinations table being written piece by piece, in output order.
+type Stream struct {
+	r      *Run
+	f      *os.File
+	bw     *bufio.Writer
+	tw     tableWriter[det]
+	rows   int
+	err    error // the first error: every later call returns it
+	closed bool
+}
+
+// Determinations starts the determinations table file: rows given to Write are converted at
+// once, so the caller can reuse their memory, and the file's bytes are those Commit would
+// write for the same rows at once. Close the stream before Commit.
+func (r *Run) Determinations() (*Stream, error) {
+	s := &Stream{r: r}
+	f, err := os.OpenFile(filepath.Join(r.tmp, TableDeterminations+r.format.Ext()), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("writers: %w", err)
+	}
+	s.f, s.bw = f, bufio.NewWriterSize(f, 1<<20)
+	if s.tw, err = newTableWriter(r.ctx, s.bw, r.format, determinationFields, r.mem, r.meta); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writers: %s: %w", TableDeterminations+r.format.Ext(), err)
+	}
+	r.dets = s
+	return s, nil
+}
+
+// Write appends rows to the table.
+func (s *Stream) Write(rows []model.Determination) error {
+	if s.err == nil && s.closed {
+		s.err = errors.New("writers: write to a closed stream")
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.tw.add(rows); err != nil {
+		s.err = fmt.Errorf("writers: %s: %w", TableDeterminations+s.r.format.Ext(), err)
+		return s.err
+	}
+	s.rows += len(rows)
+	return nil
+}
+
+// Rows is the number of rows written.
+func (s *Stream) Rows() int { return s.rows }
+
+// Close completes the file and syncs it.
+func (s *Stream) Close() error {
+	if s.closed || s.err != nil {
+		return s.err
+	}
+	s.closed = true
+	err := s.tw.close()
+	if err == nil {
+		err = s.bw.Flush()
+	}
+	if err == nil {
+		err = s.f.Sync()
+	}
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = hook("table:" + TableDeterminations)
+	}
+	if err != nil {
+		s.err = fmt.Errorf("writers: %s: %w", TableDeterminations+s.r.format.Ext(), err)
+	}
+	return s.err
+}
+
+func (s *Stream) abort() {
+	if !s.closed {
+		s.closed = true
+		s.tw.abort()
+		s.f.Close()
+	}
+}
+
+// Commit writes every table of out not yet written (all but a streamed determinations table,
+// whose out.Determinations is then ignored), and manifest.json, then renames them into place
+// (manifest.json last) and removes reweigh output files of an earlier run that this run did not
+// produce. Files in outDir that are not reweigh outputs are never touched. If anything fails
+// before the renames, outDir is left as it was (after Abort).
+func (r *Run) Commit(out *Output) (err error) {
+	if r.tmp == "" {
+		return errors.New("writers: commit of a run already committed or aborted")
+	}
+	ctx, tmp, format, mem := r.ctx, r.tmp, r.format, r.mem
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("writers: %w", err)
 	}
-	defer func() {
-		if rerr := os.RemoveAll(tmp); rerr != nil && err == nil {
-			err = fmt.Errorf("writers: removing temporary directory: %w", rerr)
+	if r.dets != nil {
+		if err := r.dets.Close(); err != nil {
+			return err
 		}
-	}()
+	}
 
 	// The tables are written at once, up to out.Workers files (errgroup + SetLimit), the
 	// largest first; each file's bytes do not depend on the others. The error reported is the
@@ -213,9 +383,13 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 	tables := out.tables()
 	outputs := make([]OutputStat, len(tables))
 	errs := make([]error, len(tables))
-	order := make([]int, len(tables))
-	for i := range order {
-		order[i] = i
+	order := make([]int, 0, len(tables))
+	for i, t := range tables {
+		if r.dets != nil && t.name() == TableDeterminations {
+			outputs[i] = OutputStat{Table: t.name(), Path: t.name() + format.Ext(), Rows: r.dets.Rows()}
+			continue
+		}
+		order = append(order, i)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(tables[b].len(), tables[a].len()) })
 	var g errgroup.Group
@@ -225,10 +399,7 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 		g.Go(func() error {
 			file := t.name() + format.Ext()
 			err := WriteFile(filepath.Join(tmp, file), func(w io.Writer) error {
-				if format == FormatCSV {
-					return t.writeCSV(ctx, w)
-				}
-				return t.writeParquet(ctx, w, mem, out.Metadata)
+				return t.write(ctx, w, format, mem, r.meta)
 			})
 			if err == nil {
 				err = hook("table:" + t.name())
@@ -277,6 +448,13 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 
 	// Commit: from here on every file is complete; ctx is no longer consulted so that a run
 	// is not left half renamed.
+	outDir := r.outDir
+	defer func() {
+		if rerr := os.RemoveAll(tmp); rerr != nil && err == nil {
+			err = fmt.Errorf("writers: removing temporary directory: %w", rerr)
+		}
+		r.tmp = ""
+	}()
 	produced := map[string]bool{ManifestFile: true}
 	for _, o := range outputs {
 		produced[o.Path] = true

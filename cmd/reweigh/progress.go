@@ -160,28 +160,13 @@ func (r *reporter) summary(s *pipeline.Summary, outDir string) {
 	if r.mode == "quiet" {
 		return
 	}
-	dets := s.Result.Determinations
-	byLevel := map[string]int{}
+	t := s.Result.Tally
+	byLevel, statuses := t.ByLevel, t.Statuses
 	weights := map[string]int{}
-	statuses := map[string]int{}
-	var categories [model.NumCategories]map[string]int
-	for c := range categories {
-		categories[c] = map[string]int{}
+	for w, n := range t.Weights {
+		weights[fmt.Sprintf("%d/%d/%d/%d", w[0], w[1], w[2], w[3])] += n
 	}
-	for i := range dets {
-		d := &dets[i]
-		byLevel[string(d.Level)+"/"+string(d.Pathway)]++
-		weights[fmt.Sprintf("%d/%d/%d/%d", d.Weights[0], d.Weights[1], d.Weights[2], d.Weights[3])]++
-		for _, c := range model.Categories {
-			categories[c][d.Status[c]]++
-		}
-		for name, on := range map[string]bool{"small_practice": d.SmallPractice, "hospital_based": d.HospitalBased,
-			"non_patient_facing": d.NonPatientFacing, "asc_based": d.ASCBased, "final_score_at_threshold": d.FinalScoreAtThreshold} {
-			if on {
-				statuses[name]++
-			}
-		}
-	}
+	categories := t.Categories
 	rejects := map[string]int{}
 	for _, rj := range s.Inputs.Rejects {
 		rejects[rj.Code]++
@@ -192,13 +177,13 @@ func (r *reporter) summary(s *pipeline.Summary, outDir string) {
 			stages[st.Stage] = st.Took.Seconds()
 		}
 		r.log.Info("run finished", "performance_year", s.Year.PerformanceYear, "out", outDir,
-			"determinations", len(dets), "by_level_pathway", byLevel, "statuses", statuses,
+			"determinations", t.Rows, "by_level_pathway", byLevel, "statuses", statuses,
 			"top_weights", topN(weights, 10), "rejects_by_code", rejects, "errors", s.Errors,
 			"warnings", s.Warnings, "stage_seconds", stages)
 		return
 	}
 	w := r.w
-	fmt.Fprintf(w, "reweigh %d (payment year %d): %d determinations written to %s\n", s.Year.PerformanceYear, s.Year.PaymentYear, len(dets), outDir)
+	fmt.Fprintf(w, "reweigh %d (payment year %d): %d determinations written to %s\n", s.Year.PerformanceYear, s.Year.PaymentYear, t.Rows, outDir)
 	for _, st := range s.Inputs.Stats {
 		fmt.Fprintf(w, "  read %-14s %9d rows: %9d accepted, %7d rejected\n", st.Table, st.RowsRead, st.RowsAccepted, st.RowsRejected)
 	}
