@@ -346,22 +346,6 @@ func individualKey(npi, tin string) ekey {
 
 func groupKey(tin string) ekey { return ek(model.EntityKey{Level: model.LevelGroup, TIN: tin}) }
 
-// levelRowsMax bounds the determination rows of virtual groups, subgroups and APM Entities:
-// one per pathway (at most three) of each distinct ID.
-func levelRowsMax(in *model.Inputs) int {
-	ids := map[string]struct{}{}
-	for i := range in.VirtualGroups {
-		ids["v"+in.VirtualGroups[i].VirtualGroupID] = struct{}{}
-	}
-	for i := range in.Subgroups {
-		ids["s"+in.Subgroups[i].SubgroupID] = struct{}{}
-	}
-	for i := range in.APMEntities {
-		ids["a"+in.APMEntities[i].APMEntityID] = struct{}{}
-	}
-	return 3 * len(ids)
-}
-
 // decideIndividual decides one NPI/TIN, writing its determination rows (one per pathway, as
 // pathwaysOf lists them) into dst.
 func (ix *index) decideIndividual(ind *individual, tf tinFacts, dst []model.Determination) indivResult {

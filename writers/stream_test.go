@@ -1,0 +1,152 @@
+package writers
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// streamed writes out through Begin, with its determinations given to the stream in pieces of
+// the sizes cuts (cycled), then Commit.
+func streamed(t *testing.T, dir string, format Format, out *Output, cuts []int, mem memory.Allocator) error {
+	t.Helper()
+	r, err := Begin(context.Background(), dir, format, mem, out.Metadata)
+	if err != nil {
+		return err
+	}
+	defer r.Abort()
+	s, err := r.Determinations()
+	if err != nil {
+		return err
+	}
+	rows := out.Determinations
+	for i := 0; len(rows) > 0; i++ {
+		n := min(cuts[i%len(cuts)], len(rows))
+		// The stream must not keep the slice: hand it a copy and then spoil the copy.
+		piece := slices.Clone(rows[:n])
+		if err := s.Write(piece); err != nil {
+			return err
+		}
+		clear(piece)
+		rows = rows[n:]
+	}
+	o := *out
+	o.Determinations = nil // ignored once streamed
+	return r.Commit(&o)
+}
+
+// Determinations streamed in pieces of any size give the same files, byte for byte, as Write
+// with all the rows at once, in both formats, across batch and row group boundaries.
+func TestStreamedDeterminationsSameBytes(t *testing.T) {
+	defer func(b, g int) { batchRows, rowGroupRows = b, g }(batchRows, rowGroupRows)
+	batchRows, rowGroupRows = 4, 8
+	out := func() *Output {
+		o := sample()
+		o.Determinations = slices.Repeat(o.Determinations, 5)
+		o.Metadata = map[string]string{"reweigh.version": "test"}
+		return o
+	}
+	for _, format := range Formats {
+		want := t.TempDir()
+		if err := Write(context.Background(), want, format, out()); err != nil {
+			t.Fatal(err)
+		}
+		for _, cuts := range [][]int{{1}, {4}, {5, 1, 3}, {1000}} {
+			got := t.TempDir()
+			if err := streamed(t, got, format, out(), cuts, nil); err != nil {
+				t.Fatal(err)
+			}
+			sw, sg := snapshot(t, want), snapshot(t, got)
+			if len(sg) != len(sw) {
+				t.Errorf("%s cuts %v: %d files, want %d", format, cuts, len(sg), len(sw))
+			}
+			for name := range sw {
+				if sw[name] != sg[name] {
+					t.Errorf("%s cuts %v: %s differs from Write's", format, cuts, name)
+				}
+			}
+		}
+	}
+}
+
+// A run aborted after streaming some determinations leaves the output directory as it was
+// and releases every buffer; a stream that fails (cancelled) makes Commit fail.
+func TestStreamAbort(t *testing.T) {
+	defer func(b, g int) { batchRows, rowGroupRows = b, g }(batchRows, rowGroupRows)
+	batchRows, rowGroupRows = 2, 4
+	dir := t.TempDir()
+	if err := Write(context.Background(), dir, FormatParquet, sample()); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	r, err := Begin(context.Background(), dir, FormatParquet, mem, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.Determinations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(slices.Repeat(sample().Determinations, 3)); err != nil {
+		t.Fatal(err)
+	}
+	r.Abort()
+	r.Abort() // twice is fine
+	mem.AssertSize(t, 0)
+	if after := snapshot(t, dir); !equalMaps(before, after) {
+		t.Errorf("aborted run changed the output directory: %v", after)
+	}
+	if err := r.Commit(sample()); err == nil {
+		t.Error("Commit after Abort succeeded")
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err = Begin(ctx, dir, FormatParquet, mem, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	if s, err = r.Determinations(); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := s.Write(sample().Determinations); !errors.Is(err, context.Canceled) {
+		t.Fatalf("write after cancel: %v", err)
+	}
+	if err := s.Write(sample().Determinations); !errors.Is(err, context.Canceled) {
+		t.Errorf("a failed stream forgot its error: %v", err)
+	}
+	if err := r.Commit(sample()); err == nil {
+		t.Error("Commit of a failed stream succeeded")
+	}
+	r.Abort()
+	mem.AssertSize(t, 0)
+	if after := snapshot(t, dir); !equalMaps(before, after) {
+		t.Errorf("failed run changed the output directory")
+	}
+	if tmps, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*")); len(tmps) > 0 {
+		t.Errorf("temporary directories left: %v", tmps)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TableDeterminations+".parquet")); err != nil {
+		t.Errorf("the previous determinations are gone: %v", err)
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
