@@ -152,13 +152,13 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		lo, hi := s*shardSize, min((s+1)*shardSize, len(groups))
 		n := 0
 		for i := lo; i < hi; i++ {
-			n += len(ix.pathwaysOf(groupKey(ix.tins[i].tin), model.PathwayTraditional))
+			n += len(ix.tinInfo(int32(i)).pathwaysOr(model.PathwayTraditional))
 		}
 		rows := free.get(n)
 		at := 0
 		for i := lo; i < hi; i++ {
-			k := len(ix.pathwaysOf(groupKey(ix.tins[i].tin), model.PathwayTraditional))
-			groups[i] = ix.decideGroup(&ix.tins[i], tins[i], inds, rows[at:at+k])
+			k := len(ix.tinInfo(int32(i)).pathwaysOr(model.PathwayTraditional))
+			groups[i] = ix.decideGroup(int32(i), tins[i], inds, rows[at:at+k])
 			at += k
 		}
 		return rows
@@ -177,7 +177,9 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	res.APMParticipants = lv.participants
 	res.Members = lv.members
 	if in.Has(model.TableScores) {
-		res.ClinicianScores = ix.clinicianScores(inds, groups, lv)
+		if res.ClinicianScores, err = ix.clinicianScores(ctx, workers, inds, groups, lv); err != nil {
+			return nil, err
+		}
 	}
 	res.Notes = append(res.Notes, notes...)
 	return res, nil
@@ -508,7 +510,8 @@ func (ix *index) shareStatuses(g *model.Determination, c statusCounts) {
 }
 
 // decideGroup decides one TIN as a group, writing its determination rows into dst.
-func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult, dst []model.Determination) groupFacts {
+func (ix *index) decideGroup(ti int32, tf tinFacts, inds []indivResult, dst []model.Determination) groupFacts {
+	t := &ix.tins[ti]
 	var c statusCounts
 	for _, m := range t.members {
 		c.add(&inds[m])
@@ -519,8 +522,7 @@ func (ix *index) decideGroup(t *tinIndex, tf tinFacts, inds []indivResult, dst [
 		g.StatusSource = "mixed"
 	}
 	piAuto := groupPIReasons(&g, c)
-	k := groupKey(t.tin)
-	inf := ix.info(k)
+	inf := ix.tinInfo(ti)
 	gf := groupFacts{base: g, piAuto: piAuto, apps: inf.applications()}
 	for j, p := range inf.pathwaysOr(model.PathwayTraditional) {
 		f := rules.Facts{

@@ -76,6 +76,7 @@ type individual struct {
 type tinIndex struct {
 	tin     string
 	members []int
+	infoAt  int32 // position of the group's entityInfo in index.infos, -1 when none (see tinInfo)
 }
 
 // index holds the inputs arranged for lookup by entity.
@@ -214,7 +215,7 @@ func (ix *index) arrangeClinicians() {
 		n := len(ix.individuals)
 		if len(ix.tins) == 0 || ix.tins[len(ix.tins)-1].tin != c.TIN {
 			ix.tinPos[c.TIN] = len(ix.tins)
-			ix.tins = append(ix.tins, tinIndex{tin: c.TIN})
+			ix.tins = append(ix.tins, tinIndex{tin: c.TIN, infoAt: -1})
 		}
 		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi], tinAt: int32(len(ix.tins) - 1), infoAt: -1})
 		t := &ix.tins[len(ix.tins)-1]
@@ -448,10 +449,10 @@ var (
 	onlyAPP         = [1]model.Pathway{model.PathwayAPP}
 )
 
-// locateInfos sets every individual's infoAt (one map probe each, in parallel shards), so the
-// stages that visit every individual index infos directly.
+// locateInfos sets every individual's and TIN's infoAt (one map probe each, in parallel
+// shards), so the stages that visit every individual and group index infos directly.
 func (ix *index) locateInfos(ctx context.Context, workers int) error {
-	return parallel(ctx, workers, len(ix.individuals), func(lo, hi int) {
+	err := parallel(ctx, workers, len(ix.individuals), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ind := &ix.individuals[i]
 			if at, ok := ix.entities[individualKey(ind.npi, ind.tin)]; ok {
@@ -459,6 +460,25 @@ func (ix *index) locateInfos(ctx context.Context, workers int) error {
 			}
 		}
 	})
+	if err != nil {
+		return err
+	}
+	return parallel(ctx, workers, len(ix.tins), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			t := &ix.tins[i]
+			if at, ok := ix.entities[groupKey(t.tin)]; ok {
+				t.infoAt = at
+			}
+		}
+	})
+}
+
+// tinInfo returns the entityInfo of the group of ix.tins[i], nil when no other table names it.
+func (ix *index) tinInfo(i int32) *entityInfo {
+	if at := ix.tins[i].infoAt; at >= 0 {
+		return &ix.infos[at]
+	}
+	return nil
 }
 
 // infoOf returns the individual's entityInfo, nil when no other table names it.

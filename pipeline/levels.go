@@ -17,9 +17,9 @@ type levels struct {
 	vgOfTIN  map[string]int   // TIN -> index into vgScores
 	vgScores []model.OptFloat // best final score of each virtual group
 	vgIDs    []string         // virtual group ID of each vgScores
-	sgOf     map[int][]int    // individual -> subgroups (index into sgScores)
+	sgOf     [][]int          // individual -> subgroups (index into sgScores)
 	sgScores []model.OptFloat // best final score of each subgroup
-	apmOf    map[int][]int    // individual -> APM Entities (index into apmScores)
+	apmOf    [][]int          // individual -> APM Entities (index into apmScores)
 	apmScore []model.OptFloat // best final score of each APM Entity
 	apmIDs   []string         // APM Entity ID of each apmScore
 	sgIDs    []string         // subgroup ID of each sgScores
@@ -40,7 +40,7 @@ func bestScore(rows []model.Determination) model.OptFloat {
 // and 6). They depend on the individual and group results, and there are few of them, so they
 // are evaluated after the parallel stages.
 func (ix *index) decideLevels(tins []tinFacts, inds []indivResult, groups []groupFacts) levels {
-	lv := levels{vgOfTIN: map[string]int{}, sgOf: map[int][]int{}, apmOf: map[int][]int{}}
+	lv := levels{vgOfTIN: map[string]int{}, sgOf: make([][]int, len(ix.individuals)), apmOf: make([][]int, len(ix.individuals))}
 	ix.virtualGroups(&lv, tins, inds)
 	from := len(lv.rows)
 	ix.subgroups(&lv, tins, inds, groups)
@@ -291,14 +291,14 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 			reason := r.piReason
 			if reason == "" {
 				// An approved group PI hardship for the participant's TIN also leaves it out.
-				for _, a := range ix.approvedOf(groupKey(ind.tin)) {
+				for _, a := range ix.tinInfo(ind.tinAt).applications() {
 					if a.Type == model.ExceptionPIHardship {
 						reason = rules.IDPIHardship + ":" + a.ID
 						break
 					}
 				}
 			}
-			p := model.APMParticipantResult{APMEntityID: id, TIN: ind.tin, NPI: ind.npi, PIScoreUsed: ix.participantPI(ind.npi, ind.tin)}
+			p := model.APMParticipantResult{APMEntityID: id, TIN: ind.tin, NPI: ind.npi, PIScoreUsed: ix.participantPI(ind)}
 			if r.eligible {
 				eligible++
 				if reason != "" {
@@ -370,10 +370,10 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 
 // participantPI is the PI score of an APM Entity participant: the highest of its individual
 // and its group (TIN) PI scores (rules.md apm.pi_average), null when neither is given.
-func (ix *index) participantPI(npi, tin string) model.OptFloat {
+func (ix *index) participantPI(ind *individual) model.OptFloat {
 	var best model.OptFloat
-	for _, k := range []model.EntityKey{{Level: model.LevelIndividual, NPI: npi, TIN: tin}, {Level: model.LevelGroup, TIN: tin}} {
-		if s := ix.scoresOf(ek(k)); s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
+	for _, s := range []*model.Score{ix.infoOf(ind).scores(), ix.tinInfo(ind.tinAt).scores()} {
+		if s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
 			best = s.PI
 		}
 	}

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"context"
+
 	"reweigh/model"
 )
 
@@ -35,50 +37,57 @@ func maxOf(scores []model.OptFloat, idx []int) model.OptFloat {
 // individual, group, subgroup and APM Entity scores. The automatic EUC policy's neutral score
 // is not a candidate when the clinician's group, subgroup or APM Entity submitted data, or its
 // TIN is in a virtual group (final.pick.auto_euc).
-func (ix *index) clinicianScores(inds []indivResult, groups []groupFacts, lv levels) []model.ClinicianScore {
-	out := make([]model.ClinicianScore, 0, len(inds))
-	for i := range inds {
-		ind := &ix.individuals[i]
-		r := &inds[i]
-		cs := model.ClinicianScore{NPI: ind.npi, TIN: ind.tin, PaymentYear: ix.year.PaymentYear}
-		cs.IndividualFinalScore = r.best
-		cs.GroupFinalScore = groups[ind.tinAt].best
-		cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf[i])
-		cs.APMEntityFinalScore = maxOf(lv.apmScore, lv.apmOf[i])
-		vg, inVG := lv.vgOfTIN[ind.tin]
-		if inVG {
-			cs.VirtualGroupFinalScore = lv.vgScores[vg]
+func (ix *index) clinicianScores(ctx context.Context, workers int, inds []indivResult, groups []groupFacts, lv levels) ([]model.ClinicianScore, error) {
+	out := make([]model.ClinicianScore, len(inds))
+	err := parallel(ctx, workers, len(inds), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out[i] = ix.clinicianScore(i, inds, groups, &lv)
 		}
-		if r.autoEUC && r.neutral {
-			entityData := inVG || ix.submitted(model.EntityKey{Level: model.LevelGroup, TIN: ind.tin})
-			for _, s := range lv.sgOf[i] {
-				entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelSubgroup, SubgroupID: lv.sgIDs[s]})
-			}
-			for _, a := range lv.apmOf[i] {
-				entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: lv.apmIDs[a]})
-			}
-			if entityData {
-				cs.IndividualFinalScore = model.OptFloat{}
-			}
-		}
-		if inVG {
-			cs.FinalScore, cs.Picked = cs.VirtualGroupFinalScore, pickVirtualGroup
-		} else {
-			for _, c := range []struct {
-				name  string
-				score model.OptFloat
-			}{
-				{pickIndividual, cs.IndividualFinalScore}, {pickGroup, cs.GroupFinalScore},
-				{pickSubgroup, cs.SubgroupFinalScore}, {pickAPMEntity, cs.APMEntityFinalScore},
-			} {
-				if c.score.Valid && (!cs.FinalScore.Valid || c.score.V > cs.FinalScore.V) {
-					cs.FinalScore, cs.Picked = c.score, c.name
-				}
-			}
-		}
-		out = append(out, cs)
+	})
+	return out, err
+}
+
+// clinicianScore is the clinician_scores row of individual i.
+func (ix *index) clinicianScore(i int, inds []indivResult, groups []groupFacts, lv *levels) model.ClinicianScore {
+	ind := &ix.individuals[i]
+	r := &inds[i]
+	cs := model.ClinicianScore{NPI: ind.npi, TIN: ind.tin, PaymentYear: ix.year.PaymentYear}
+	cs.IndividualFinalScore = r.best
+	cs.GroupFinalScore = groups[ind.tinAt].best
+	cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf[i])
+	cs.APMEntityFinalScore = maxOf(lv.apmScore, lv.apmOf[i])
+	vg, inVG := lv.vgOfTIN[ind.tin]
+	if inVG {
+		cs.VirtualGroupFinalScore = lv.vgScores[vg]
 	}
-	return out
+	if r.autoEUC && r.neutral {
+		entityData := inVG || ix.submitted(model.EntityKey{Level: model.LevelGroup, TIN: ind.tin})
+		for _, s := range lv.sgOf[i] {
+			entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelSubgroup, SubgroupID: lv.sgIDs[s]})
+		}
+		for _, a := range lv.apmOf[i] {
+			entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: lv.apmIDs[a]})
+		}
+		if entityData {
+			cs.IndividualFinalScore = model.OptFloat{}
+		}
+	}
+	if inVG {
+		cs.FinalScore, cs.Picked = cs.VirtualGroupFinalScore, pickVirtualGroup
+	} else {
+		for _, c := range []struct {
+			name  string
+			score model.OptFloat
+		}{
+			{pickIndividual, cs.IndividualFinalScore}, {pickGroup, cs.GroupFinalScore},
+			{pickSubgroup, cs.SubgroupFinalScore}, {pickAPMEntity, cs.APMEntityFinalScore},
+		} {
+			if c.score.Valid && (!cs.FinalScore.Valid || c.score.V > cs.FinalScore.V) {
+				cs.FinalScore, cs.Picked = c.score, c.name
+			}
+		}
+	}
+	return cs
 }
 
 // neutralOnly reports whether every row of the individual is at the performance threshold.

@@ -128,7 +128,7 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 		}
 	}
 
-	crossCheck(in, runs)
+	crossCheck(in, runs, workers)
 
 	// Stats and rejects in InputTables order; a table's rejects by row (reading appended them
 	// in row order, the cross-table checks after them).
@@ -193,7 +193,7 @@ func (cv *coverage) has(k model.EntityKey) bool {
 
 // crossCheck runs the checks that need several tables, moving rows from accepted to rejected
 // (and adding warnings for kept rows), keeping each table's stats right.
-func crossCheck(in *model.Inputs, runs []*tableRun) {
+func crossCheck(in *model.Inputs, runs []*tableRun, workers int) {
 	run := func(table string) *tableRun { return runs[slices.Index(model.InputTables, table)] }
 	cv := &coverage{
 		tins:  make(map[uint32]struct{}),
@@ -249,19 +249,35 @@ func crossCheck(in *model.Inputs, runs []*tableRun) {
 		}
 	}
 
-	// Entity references: rows naming an entity with no clinicians are rejected.
-	in.Exceptions = dropRows(run(model.TableExceptions), in.Exceptions, func(r *model.Exception) (int, *model.Reject) {
-		return r.Row, noClinicians(cv, r.Entity)
+	// Entity references: rows naming an entity with no clinicians are rejected. The four
+	// tables are checked at once (each changes only its own rows and rejects).
+	var g errgroup.Group
+	g.SetLimit(max(workers, 1))
+	g.Go(func() error {
+		in.Exceptions = dropRows(run(model.TableExceptions), in.Exceptions, func(r *model.Exception) (int, *model.Reject) {
+			return r.Row, noClinicians(cv, r.Entity)
+		})
+		return nil
 	})
-	in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(r *model.Submission) (int, *model.Reject) {
-		return r.Row, noClinicians(cv, r.Entity)
+	g.Go(func() error {
+		in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(r *model.Submission) (int, *model.Reject) {
+			return r.Row, noClinicians(cv, r.Entity)
+		})
+		return nil
 	})
-	in.Scores = dropRows(run(model.TableScores), in.Scores, func(r *model.Score) (int, *model.Reject) {
-		return r.Row, noClinicians(cv, r.Entity)
+	g.Go(func() error {
+		in.Scores = dropRows(run(model.TableScores), in.Scores, func(r *model.Score) (int, *model.Reject) {
+			return r.Row, noClinicians(cv, r.Entity)
+		})
+		return nil
 	})
-	in.CostMeasures = dropRows(run(model.TableCostMeasures), in.CostMeasures, func(r *model.CostMeasure) (int, *model.Reject) {
-		return r.Row, noClinicians(cv, r.Entity)
+	g.Go(func() error {
+		in.CostMeasures = dropRows(run(model.TableCostMeasures), in.CostMeasures, func(r *model.CostMeasure) (int, *model.Reject) {
+			return r.Row, noClinicians(cv, r.Entity)
+		})
+		return nil
 	})
+	g.Wait()
 
 	// Measurements of a submission that is not accepted (after the check above): each
 	// distinct submission ID is looked up once.
