@@ -72,15 +72,14 @@ const shardSize = 2048
 // Determine sorts in.Clinicians in place (by TIN, NPI, segment) and leaves the rest of in as
 // it was.
 func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int) (*Result, error) {
-	return determine(ctx, y, in, areas, workers, false, nil)
+	return determine(ctx, y, in, areas, workers, nil, nil)
 }
 
-// determine is Determine. With release, the input rows only the index needs (measurements,
-// submissions, cost measures, exceptions) are dropped from in once it is built, so a run holds
-// the largest of them no longer than needed. With a sink, the determinations rows are given to
-// it in output order, a shard at a time, as they are made (and not kept in the Result): the
-// sink must copy what it keeps, the slice is reused.
-func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, release bool, sink func([]model.Determination) error) (*Result, error) {
+// determine is Determine. indexed, when not nil, is called once the index is built: Run
+// uses it to drop the input rows only the index needs and to collect them. With a sink, the
+// determinations rows are given to it in output order, a shard at a time, as they are made
+// (and not kept in the Result): the sink must copy what it keeps, the slice is reused.
+func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, indexed func(), sink func([]model.Determination) error) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
@@ -89,12 +88,8 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		return nil, err
 	}
 	notes := ix.notes(in)
-	if release {
-		in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = model.Measurements{}, nil, nil, nil
-		// Collect them now, so what comes next reuses their pages: fresh pages cost a fault
-		// each, and in a VM that is most of a national run's system time
-		// (docs/performance.md).
-		runtime.GC()
+	if indexed != nil {
+		indexed()
 	}
 	if err := ix.locateInfos(ctx, workers); err != nil {
 		return nil, err

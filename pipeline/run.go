@@ -120,6 +120,10 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	}
 	// One recycling pool holds the Arrow buffers of the read and of the write (see bufpool).
 	pool := bufpool.New(arrowPoolBytes)
+	// The collector is off from the start of the read until the index is built (see
+	// pauseCollector): both allocate almost only what they keep.
+	resume := pauseCollector()
+	defer resume()
 	var in *model.Inputs
 	err = tm.run(StageRead, func() (err error) {
 		in, err = readers.ReadAll(ctx, o.InDir, readers.Options{Workers: o.Workers, Allocator: pool})
@@ -185,7 +189,14 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 				return dets.Write(rows)
 			}
 		}
-		res, err = determine(ctx, y, in, areas, o.Workers, true, sink)
+		res, err = determine(ctx, y, in, areas, o.Workers, func() {
+			// The rows only the index needs (ten million measurements at national scale)
+			// go now; collecting them at once lets what comes next reuse their pages: fresh
+			// pages cost a fault each, and in a VM that is much of a run's system time.
+			in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = model.Measurements{}, nil, nil, nil
+			resume()
+			runtime.GC()
+		}, sink)
 		if res != nil {
 			res.Determinations = kept
 		}

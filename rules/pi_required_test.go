@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -204,5 +205,26 @@ func TestPIExclusionAnsweredYes(t *testing.T) {
 	no := piWith(piWithout(piComplete(), "PI_EP_1"), model.Measurement{MeasureID: "PI_LVPP_1", Flags: model.HasValue})
 	if y.Qualifies(s, no) {
 		t.Error("PI_LVPP_1 = no claims nothing")
+	}
+}
+
+// idSet holds any number of IDs: past its small array it moves them to a map.
+func TestIDSet(t *testing.T) {
+	var s idSet
+	for round := 0; round < 2; round++ { // the second round adds duplicates only
+		for i := range 100 {
+			s.add(fmt.Sprintf("PI_%03d", i))
+			if s.len() != max(i+1, 100*round) {
+				t.Fatalf("round %d, %d added: len %d", round, i+1, s.len())
+			}
+		}
+	}
+	for i := range 100 {
+		if !s.has(fmt.Sprintf("PI_%03d", i)) {
+			t.Errorf("PI_%03d missing", i)
+		}
+	}
+	if s.has("PI_100") || s.has("") {
+		t.Error("has an ID never added")
 	}
 }

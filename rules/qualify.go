@@ -1,6 +1,10 @@
 package rules
 
-import "reweigh/model"
+import (
+	"slices"
+
+	"reweigh/model"
+)
 
 // Qualifies reports whether a submission is a qualifying data submission in its category for
 // the year (rules.md section 4): from 2025 the EUC guide's Appendix D minimum criteria; for
@@ -39,12 +43,13 @@ func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
 	if days < y.Qualifying.PIMinPerformanceDays || !inYear(s.PerformanceStart, y.PerformanceYear) || !inYear(s.PerformanceEnd, y.PerformanceYear) {
 		return false
 	}
-	performance := map[string]bool{}
-	attested := map[string]bool{}
+	// A PI submission has a few dozen rows: the measure IDs with data and those attested
+	// "yes" are kept in small sets that live on the stack.
+	var performance, attested idSet
 	for i := range ms {
 		m := &ms[i]
 		if m.Flags.Has(model.ValueYes) {
-			attested[m.MeasureID] = true
+			attested.add(m.MeasureID)
 		}
 		claimed := m.Flags.Has(model.ExclusionYes)
 		if _, isExclusion := y.Qualifying.PIExclusions[m.MeasureID]; isExclusion && m.Flags.Has(model.ValueYes) {
@@ -55,15 +60,15 @@ func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
 		case claimed:
 			// A claimed exclusion counts as data for the measure it excludes (or, given
 			// against the measure's own ID, for that measure).
-			performance[m.MeasureID] = true
+			performance.add(m.MeasureID)
 			if target, ok := y.Qualifying.PIExclusions[m.MeasureID]; ok {
-				performance[target] = true
+				performance.add(target)
 			}
 		case m.Flags.Has(model.HasNumerator | model.HasDenominator), m.Flags.Has(model.ValueYes):
-			performance[m.MeasureID] = true
+			performance.add(m.MeasureID)
 		}
 	}
-	if len(y.Qualifying.PIObjectives) == 0 && len(performance) == 0 {
+	if len(y.Qualifying.PIObjectives) == 0 && performance.len() == 0 {
 		return false
 	}
 	for _, o := range y.Qualifying.PIObjectives {
@@ -71,7 +76,7 @@ func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
 		for _, opt := range o.AnyOf {
 			all := true
 			for _, id := range opt {
-				all = all && performance[id]
+				all = all && performance.has(id)
 			}
 			if all {
 				met = true
@@ -83,7 +88,7 @@ func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
 		}
 	}
 	for _, id := range y.Qualifying.PIRequiredAttestations {
-		if !attested[id] {
+		if !attested.has(id) {
 			return false
 		}
 	}
@@ -108,4 +113,43 @@ func daysFromCivil(y, m, d int) int32 {
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int32(era*146097 + doe - 719468)
+}
+
+// idSet is a set of measure IDs: a small array, then a map once it holds more than it.
+type idSet struct {
+	n     int
+	small [24]string
+	big   map[string]bool
+}
+
+func (s *idSet) add(id string) {
+	if s.has(id) {
+		return
+	}
+	if s.big == nil && s.n < len(s.small) {
+		s.small[s.n] = id
+		s.n++
+		return
+	}
+	if s.big == nil {
+		s.big = make(map[string]bool, 2*len(s.small))
+		for _, v := range s.small[:s.n] {
+			s.big[v] = true
+		}
+	}
+	s.big[id] = true
+}
+
+func (s *idSet) has(id string) bool {
+	if s.big != nil {
+		return s.big[id]
+	}
+	return slices.Contains(s.small[:s.n], id)
+}
+
+func (s *idSet) len() int {
+	if s.big != nil {
+		return len(s.big)
+	}
+	return s.n
 }
