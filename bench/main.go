@@ -22,6 +22,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"reweigh/bufpool"
 	"reweigh/model"
 	"reweigh/readers"
 	"reweigh/rules"
@@ -222,7 +223,9 @@ func splitSQL(s string) []string {
 // floor reads every input with reweigh's readers and writes one determinations row per
 // clinician row with no rules applied, plus rejects and the manifest: the cost of I/O alone.
 func floor(ctx context.Context, in, out string) error {
-	inputs, err := readers.ReadAll(ctx, in, readers.Options{})
+	// The same I/O machinery as a run: Arrow buffers recycled across batches.
+	pool := bufpool.New(256 << 20)
+	inputs, err := readers.ReadAll(ctx, in, readers.Options{Allocator: pool})
 	if err != nil {
 		return err
 	}
@@ -231,7 +234,7 @@ func floor(ctx context.Context, in, out string) error {
 		dets[i] = model.Determination{Level: model.LevelIndividual, NPI: c.NPI, TIN: c.TIN, Pathway: model.PathwayTraditional}
 	}
 	return writers.Write(ctx, out, writers.FormatParquet, &writers.Output{
-		Determinations: dets, Rejects: inputs.Rejects, Manifest: writers.Manifest{Inputs: inputs.Stats},
+		Determinations: dets, Rejects: inputs.Rejects, Manifest: writers.Manifest{Inputs: inputs.Stats}, Allocator: pool,
 	})
 }
 
