@@ -397,7 +397,6 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts, dst []model.Dete
 		ASCBased:         r.status.ASCBased.Value,
 		StatusSource:     rules.Source(r.status.HospitalBased, r.status.NonPatientFacing, r.status.ASCBased, smallFlag),
 	}
-	inAPM := ix.apmTINs[ind.tin] || ix.apmNPIs[[2]string{ind.npi, ind.tin}]
 	for j, p := range inf.pathwaysOr(model.PathwayTraditional) {
 		f := rules.Facts{
 			Level:          model.LevelIndividual,
@@ -406,7 +405,7 @@ func (ix *index) decideIndividual(ind *individual, tf tinFacts, dst []model.Dete
 			PIAutomatic:    piAuto,
 			Applications:   apps,
 			AutoEUC:        autoEUC,
-			InAPM:          inAPM,
+			InAPM:          ind.inAPM,
 			CostReweighted: ix.costReasonsOf(inf),
 			Data:           inf.qualifying(p),
 		}

@@ -61,6 +61,44 @@ func digits(s string, n int) (uint64, bool) {
 	return v, true
 }
 
+// entityMap maps entity keys to positions in index.infos. Individuals and groups whose IDs
+// pack into a number (nearly all of a national run's millions) are found in maps keyed by that
+// number, which hash and compare a machine word; the rest by the whole key.
+type entityMap struct {
+	individuals map[uint64]int32 // NPI*1e9 + TIN
+	groups      map[uint64]int32 // TIN
+	others      map[ekey]int32
+}
+
+func newEntityMap(n int) entityMap {
+	return entityMap{individuals: make(map[uint64]int32, n), groups: make(map[uint64]int32), others: make(map[ekey]int32)}
+}
+
+func (m *entityMap) get(k ekey) (int32, bool) {
+	var i int32
+	var ok bool
+	switch {
+	case k.id == "" && k.level == model.LevelIndividual:
+		i, ok = m.individuals[k.num]
+	case k.id == "" && k.level == model.LevelGroup:
+		i, ok = m.groups[k.num]
+	default:
+		i, ok = m.others[k]
+	}
+	return i, ok
+}
+
+func (m *entityMap) put(k ekey, i int32) {
+	switch {
+	case k.id == "" && k.level == model.LevelIndividual:
+		m.individuals[k.num] = i
+	case k.id == "" && k.level == model.LevelGroup:
+		m.groups[k.num] = i
+	default:
+		m.others[k] = i
+	}
+}
+
 // pathwayOrder orders determination rows of one entity.
 var pathwayOrder = map[model.Pathway]int{model.PathwayTraditional: 0, model.PathwayMVP: 1, model.PathwayAPP: 2}
 
@@ -70,6 +108,7 @@ type individual struct {
 	rows     []model.Clinician
 	tinAt    int32 // position of its TIN in index.tins
 	infoAt   int32 // position of its entityInfo in index.infos, -1 when none (see infoOf)
+	inAPM    bool  // a participant of an APM Entity (by NPI/TIN or by its whole TIN)
 }
 
 // tinIndex is one TIN: its individuals (indices into index.individuals, sorted by NPI).
@@ -93,14 +132,12 @@ type index struct {
 	// What the other tables say about each entity, found with one lookup (entities) into
 	// infos: at national scale every clinician is probed, and one probe of a big map costs a
 	// cache miss.
-	entities map[ekey]int32
+	entities entityMap
 	infos    []entityInfo
 
 	costGiven bool
 
-	areas   *rules.Areas
-	apmTINs map[string]bool // TINs with every NPI in an APM Entity
-	apmNPIs map[[2]string]bool
+	areas *rules.Areas
 }
 
 // buildIndex arranges the inputs for lookup. The clinicians' order and the submissions'
@@ -113,11 +150,9 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 		tinPos:       map[string]int{},
 		groups:       map[string]*model.Group{},
 		apmEntityEUC: map[string]string{},
-		entities:     make(map[ekey]int32, max(len(in.Scores), len(in.Submissions), len(in.CostMeasures))),
+		entities:     newEntityMap(max(len(in.Scores), len(in.Submissions), len(in.CostMeasures))),
 		infos:        make([]entityInfo, 0, max(len(in.Scores), len(in.Submissions), len(in.CostMeasures))),
 		areas:        areas,
-		apmTINs:      map[string]bool{},
-		apmNPIs:      map[[2]string]bool{},
 	}
 
 	var qualifies []bool
@@ -190,11 +225,14 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	for i := range in.Scores {
 		ix.infos[ix.infoIndex(ek(in.Scores[i].Entity))].score = &in.Scores[i]
 	}
+	// Individuals in an APM Entity: named by NPI/TIN, or every NPI of a TIN named whole.
 	for _, p := range in.APMEntities {
 		if p.NPI == "" {
-			ix.apmTINs[p.TIN] = true
-		} else {
-			ix.apmNPIs[[2]string{p.NPI, p.TIN}] = true
+			for _, m := range ix.membersOfTIN(p.TIN) {
+				ix.individuals[m].inAPM = true
+			}
+		} else if m := ix.individualAt(p.NPI, p.TIN); m >= 0 {
+			ix.individuals[m].inAPM = true
 		}
 	}
 	return ix, nil
@@ -379,19 +417,19 @@ type pathwayData struct {
 
 // infoIndex returns the position in ix.infos of k's entry, adding an empty one.
 func (ix *index) infoIndex(k ekey) int32 {
-	if i, ok := ix.entities[k]; ok {
+	if i, ok := ix.entities.get(k); ok {
 		return i
 	}
 	i := int32(len(ix.infos))
 	ix.infos = append(ix.infos, entityInfo{})
-	ix.entities[k] = i
+	ix.entities.put(k, i)
 	return i
 }
 
 // info returns what the tables say about k, nil for nothing. The methods of *entityInfo
 // accept nil.
 func (ix *index) info(k ekey) *entityInfo {
-	if i, ok := ix.entities[k]; ok {
+	if i, ok := ix.entities.get(k); ok {
 		return &ix.infos[i]
 	}
 	return nil
@@ -455,7 +493,7 @@ func (ix *index) locateInfos(ctx context.Context, workers int) error {
 	err := parallel(ctx, workers, len(ix.individuals), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ind := &ix.individuals[i]
-			if at, ok := ix.entities[individualKey(ind.npi, ind.tin)]; ok {
+			if at, ok := ix.entities.get(individualKey(ind.npi, ind.tin)); ok {
 				ind.infoAt = at
 			}
 		}
@@ -466,7 +504,7 @@ func (ix *index) locateInfos(ctx context.Context, workers int) error {
 	return parallel(ctx, workers, len(ix.tins), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			t := &ix.tins[i]
-			if at, ok := ix.entities[groupKey(t.tin)]; ok {
+			if at, ok := ix.entities.get(groupKey(t.tin)); ok {
 				t.infoAt = at
 			}
 		}

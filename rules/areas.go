@@ -49,10 +49,57 @@ func (a *Areas) Match(zip, state, county string) (bool, string) {
 	if zip != "" && a.zips[zip] {
 		return true, "zip:" + zip
 	}
-	if state != "" && county != "" && a.counties[countyKey(state, county)] {
-		return true, "county:" + strings.ToUpper(state) + "/" + county
+	if state != "" && county != "" {
+		// Every clinician row is matched: the key of an ASCII name is built on the stack.
+		var buf [96]byte
+		hit := false
+		if k, ok := appendCountyKey(buf[:0], state, county); ok {
+			hit = a.counties[string(k)]
+		} else {
+			hit = a.counties[countyKey(state, county)]
+		}
+		if hit {
+			return true, "county:" + strings.ToUpper(state) + "/" + county
+		}
 	}
 	return false, ""
+}
+
+// appendCountyKey appends countyKey(state, county) to b without allocating, for ASCII state
+// and county names; ok is false (and b unusable) for any other.
+func appendCountyKey(b []byte, state, county string) ([]byte, bool) {
+	state = strings.TrimSpace(state)
+	for i := 0; i < len(state); i++ {
+		c := state[i]
+		if c >= 0x80 {
+			return b, false
+		}
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	b = append(b, '|')
+	start := len(b)
+	for i := 0; i < len(county); i++ {
+		c := county[i]
+		if c >= 0x80 {
+			return b, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') {
+			b = append(b, c)
+		}
+	}
+	for _, suffix := range []string{"county", "parish"} {
+		if k := b[start:]; len(k) > len(suffix) && string(k[len(k)-len(suffix):]) == suffix {
+			b = b[:len(b)-len(suffix)]
+			break
+		}
+	}
+	return b, true
 }
 
 // countyKey normalises a county name for matching: case, spaces and punctuation are ignored, and

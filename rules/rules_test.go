@@ -304,3 +304,36 @@ func TestAreas(t *testing.T) {
 		t.Error("euc_areas replaces the bundled list")
 	}
 }
+
+// The allocation-free county key of Match is countyKey for every ASCII name, and declines the
+// others (which take countyKey itself).
+func TestAppendCountyKey(t *testing.T) {
+	states := []string{"FL", "fl", " la ", "Tx", "\tNY\n", "ñ", "LA\u00a0"}
+	counties := []string{"Lee", "St. Bernard Parish", "st bernard parish", "St Bernard", "Miami-Dade", "miami dade",
+		"County", "Parish", "countycounty", "Prince George's County", "DeKalb", "Doña Ana", "\u212aent", "İzmir",
+		"", "  ", "123 County", "O'Brien", "LaSalle Parish", "Parishcounty"}
+	for _, st := range states {
+		for _, c := range counties {
+			got, ok := appendCountyKey(nil, st, c)
+			ascii := true
+			for _, r := range strings.TrimSpace(st) + c {
+				ascii = ascii && r < 0x80
+			}
+			if ok != ascii {
+				t.Errorf("(%q, %q): ok %v, want %v", st, c, ok, ascii)
+			}
+			if ok && string(got) != countyKey(st, c) {
+				t.Errorf("(%q, %q): %q, countyKey %q", st, c, got, countyKey(st, c))
+			}
+		}
+	}
+	a := NewAreas("test", []model.EUCArea{{StateCode: "LA", CountyName: "St. Bernard Parish"}, {StateCode: "NM", CountyName: "Doña Ana"}})
+	for _, c := range []struct{ state, county string }{{"la", "st bernard"}, {"LA", "ST. BERNARD"}, {"nm", "DOÑA ANA county"}} {
+		if ok, _ := a.Match("", c.state, c.county); !ok {
+			t.Errorf("Match(%q, %q) = false", c.state, c.county)
+		}
+	}
+	if ok, _ := a.Match("", "TX", "St. Bernard"); ok {
+		t.Error("a county matched in another state")
+	}
+}
