@@ -37,31 +37,68 @@ type Tally struct {
 	Categories [model.NumCategories]map[string]int // category status (scored, ...) -> rows
 }
 
-func (t *Tally) add(rows []model.Determination) {
-	if t.ByLevel == nil {
-		t.ByLevel, t.Weights, t.Statuses = map[string]int{}, map[[model.NumCategories]int]int{}, map[string]int{}
-		for c := range t.Categories {
-			t.Categories[c] = map[string]int{}
+// tally counts determinations rows as they are made, by small integer keys (a national run
+// counts two million rows), and gives the Tally at the end.
+type tally struct {
+	rows       int
+	byLevel    map[[2]string]int
+	weights    map[[model.NumCategories]int]int
+	statuses   [5]int
+	categories [model.NumCategories]map[string]int
+	last       [2]string // the previous row's level and pathway, and its count so far
+	lastN      int
+}
+
+var tallyStatuses = [5]string{"small_practice", "hospital_based", "non_patient_facing", "asc_based", "final_score_at_threshold"}
+
+func (t *tally) add(rows []model.Determination) {
+	if t.byLevel == nil {
+		t.byLevel, t.weights = map[[2]string]int{}, map[[model.NumCategories]int]int{}
+		for c := range t.categories {
+			t.categories[c] = map[string]int{}
 		}
 	}
 	for i := range rows {
 		d := &rows[i]
-		t.Rows++
-		t.ByLevel[string(d.Level)+"/"+string(d.Pathway)]++
-		t.Weights[d.Weights]++
-		for _, c := range model.Categories {
-			t.Categories[c][d.Status[c]]++
+		t.rows++
+		if k := [2]string{string(d.Level), string(d.Pathway)}; k == t.last {
+			t.lastN++
+		} else {
+			t.flush()
+			t.last, t.lastN = k, 1
 		}
-		for _, st := range [...]struct {
-			name string
-			on   bool
-		}{{"small_practice", d.SmallPractice}, {"hospital_based", d.HospitalBased}, {"non_patient_facing", d.NonPatientFacing},
-			{"asc_based", d.ASCBased}, {"final_score_at_threshold", d.FinalScoreAtThreshold}} {
-			if st.on {
-				t.Statuses[st.name]++
+		t.weights[d.Weights]++
+		for _, c := range model.Categories {
+			t.categories[c][d.Status[c]]++
+		}
+		for j, on := range [5]bool{d.SmallPractice, d.HospitalBased, d.NonPatientFacing, d.ASCBased, d.FinalScoreAtThreshold} {
+			if on {
+				t.statuses[j]++
 			}
 		}
 	}
+}
+
+func (t *tally) flush() {
+	if t.lastN > 0 {
+		t.byLevel[t.last] += t.lastN
+		t.lastN = 0
+	}
+}
+
+// result returns the counts as a Tally.
+func (t *tally) result() Tally {
+	t.flush()
+	r := Tally{Rows: t.rows, ByLevel: map[string]int{}, Weights: t.weights, Statuses: map[string]int{}, Categories: t.categories}
+	for k, n := range t.byLevel {
+		r.ByLevel[k[0]+"/"+k[1]] += n
+	}
+	for j, n := range t.statuses {
+		if n > 0 {
+			r.Statuses[tallyStatuses[j]] = n
+		}
+	}
+	return r
 }
 
 // shardSize is how many entities one worker evaluates at a time.
@@ -102,8 +139,13 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	}
 
 	res := &Result{}
+	if sink == nil {
+		// Every individual and group has at least one row.
+		res.Determinations = make([]model.Determination, 0, len(ix.individuals)+len(ix.tins))
+	}
+	var counts tally
 	emit := func(rows []model.Determination) error {
-		res.Tally.add(rows)
+		counts.add(rows)
 		for i := range rows {
 			if hasFlag(rows[i].Flags, rules.FlagNoPolicyRow) {
 				res.NoPolicyRows++
@@ -176,6 +218,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 			return nil, err
 		}
 	}
+	res.Tally = counts.result()
 	res.Notes = append(res.Notes, notes...)
 	return res, nil
 }
