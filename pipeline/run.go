@@ -91,11 +91,11 @@ type Summary struct {
 	Stages   []StageTime
 }
 
-// ErrStrict is returned (wrapped) when --strict finds rejected rows.
 // arrowPoolBytes bounds the freed Arrow buffers kept for reuse between record batches: a few
 // batches of every table read or written at once.
 const arrowPoolBytes = 256 << 20
 
+// ErrStrict is returned (wrapped) when --strict finds rejected rows.
 var ErrStrict = errors.New("rows were rejected and --strict is set")
 
 // Run reads the inputs, determines every entity and writes the outputs atomically. Any error
@@ -191,8 +191,8 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		}
 		res, err = determine(ctx, y, in, areas, o.Workers, func() {
 			// The rows only the index needs (ten million measurements at national scale)
-			// go now; collecting them at once lets what comes next reuse their pages: fresh
-			// pages cost a fault each, and in a VM that is much of a run's system time.
+			// go now, and the collector, paused since the read, runs once: what comes next
+			// reuses their pages (fresh pages are much of a run's system time in a VM).
 			in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = model.Measurements{}, nil, nil, nil
 			resume()
 			runtime.GC()

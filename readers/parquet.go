@@ -310,7 +310,6 @@ type rowGroups struct {
 	ahead   chan struct{} // a token per row group decoded and not yet done
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
-	taken   []bool
 }
 
 type decodedRowGroup struct {
@@ -321,8 +320,7 @@ type decodedRowGroup struct {
 func decodeRowGroups(ctx context.Context, fr *pqarrow.FileReader, leaves []int, n, workers int) *rowGroups {
 	ctx, cancel := context.WithCancel(ctx)
 	workers = max(workers, 1)
-	rg := &rowGroups{results: make([]chan decodedRowGroup, n), ahead: make(chan struct{}, workers+1),
-		cancel: cancel, taken: make([]bool, n)}
+	rg := &rowGroups{results: make([]chan decodedRowGroup, n), ahead: make(chan struct{}, workers+1), cancel: cancel}
 	for i := range rg.results {
 		rg.results[i] = make(chan decodedRowGroup, 1)
 	}
@@ -333,11 +331,15 @@ func decodeRowGroups(ctx context.Context, fr *pqarrow.FileReader, leaves []int, 
 		defer rg.wg.Done()
 		defer g.Wait()
 		for i := range n {
-			select {
-			case rg.ahead <- struct{}{}:
-			case <-ctx.Done():
+			if ctx.Err() == nil {
+				select {
+				case rg.ahead <- struct{}{}:
+				case <-ctx.Done():
+				}
+			}
+			if err := ctx.Err(); err != nil {
 				for j := i; j < n; j++ {
-					rg.results[j] <- decodedRowGroup{err: ctx.Err()}
+					rg.results[j] <- decodedRowGroup{err: err}
 				}
 				return
 			}
@@ -382,7 +384,6 @@ func decodeRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, i
 // until done(i).
 func (rg *rowGroups) next(i int) ([]arrow.RecordBatch, error) {
 	d := <-rg.results[i]
-	rg.taken[i] = true
 	rg.results[i] <- d // kept for done and close to release
 	return d.recs, d.err
 }
