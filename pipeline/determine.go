@@ -591,8 +591,17 @@ func joinFlags(have, add string) string {
 	return have + ";" + add
 }
 
+// hasFlag reports whether f is one of the ;-separated flags (checked for every row: no
+// allocation).
 func hasFlag(flags, f string) bool {
-	return slices.Contains(strings.Split(flags, ";"), f)
+	for flags != "" {
+		var one string
+		one, flags, _ = strings.Cut(flags, ";")
+		if one == f {
+			return true
+		}
+	}
+	return false
 }
 
 // notes says, for the manifest, what the run assumed and counted.
