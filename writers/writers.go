@@ -1,5 +1,7 @@
 // Package writers writes reweigh's output tables as Parquet or CSV, with manifest.json,
-// atomically: into a temporary directory first, then renamed into place.
+// atomically: into a temporary directory first, then renamed into place. Write writes tables
+// held in memory; Begin starts a run whose determinations table is streamed as it is made
+// (Run.Determinations) and whose other tables are written by Commit.
 package writers
 
 import (
