@@ -31,16 +31,21 @@ const (
 // Pool is a memory.Allocator that recycles freed buffers. It is safe for concurrent use. The
 // zero value is not usable: use New.
 type Pool struct {
-	mu    sync.Mutex
-	free  [numClasses][][]byte
-	held  int // bytes in the free lists
-	limit int // at most this many bytes are kept in the free lists
+	mu     sync.Mutex
+	free   [numClasses][][]byte
+	held   int  // bytes in the free lists
+	limit  int  // at most this many bytes are kept in the free lists
+	poison bool // overwrite freed buffers (NewPoisoning)
 }
 
 var _ memory.Allocator = (*Pool)(nil)
 
 // New returns a Pool that keeps at most limit bytes of freed buffers for reuse.
 func New(limit int) *Pool { return &Pool{limit: limit} }
+
+// NewPoisoning returns a Pool that also overwrites every buffer freed to it with 0xAA, for
+// tests: code that still reads a buffer after releasing it reads the poison.
+func NewPoisoning(limit int) *Pool { return &Pool{limit: limit, poison: true} }
 
 // class returns the size class of a buffer of n bytes: the smallest shift s with 1<<s >= n.
 func class(n int) int {
@@ -90,6 +95,12 @@ func (p *Pool) Reallocate(size int, b []byte) []byte {
 // Free returns b to the pool. Buffers that did not come from a size class, or that would take
 // the pool over its limit, are left to the collector.
 func (p *Pool) Free(b []byte) {
+	if p.poison {
+		b = b[:cap(b)]
+		for i := range b {
+			b[i] = 0xAA
+		}
+	}
 	n := cap(b)
 	if n < 1<<minShift || n&(n-1) != 0 {
 		return

@@ -97,3 +97,16 @@ func TestConcurrentUse(t *testing.T) {
 		<-done
 	}
 }
+
+func TestPoisoning(t *testing.T) {
+	p := NewPoisoning(1 << 20)
+	b := p.Allocate(100)
+	copy(b, "data")
+	p.Free(b)
+	if full := b[:cap(b)]; !bytes.Equal(full, bytes.Repeat([]byte{0xAA}, len(full))) {
+		t.Error("a freed buffer was not poisoned")
+	}
+	if c := p.Allocate(100); !bytes.Equal(c, make([]byte, 100)) {
+		t.Error("a poisoned buffer was handed out without zeroing")
+	}
+}

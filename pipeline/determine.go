@@ -160,6 +160,11 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	// Individuals, then groups, are decided in parallel shards; each shard's rows (one per
 	// pathway of each entity) go to emit in order, and their buffer is reused.
 	var free rowBuffers
+	deliver := func(_ int, rows []model.Determination) error {
+		err := emit(rows)
+		free.put(rows)
+		return err
+	}
 	inds := make([]indivResult, len(ix.individuals))
 	err = inOrder(ctx, workers, shards(len(inds)), func(s int) []model.Determination {
 		lo, hi := s*shardSize, min((s+1)*shardSize, len(inds))
@@ -176,11 +181,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 			at += k
 		}
 		return rows
-	}, func(_ int, rows []model.Determination) error {
-		err := emit(rows)
-		free.put(rows)
-		return err
-	})
+	}, deliver)
 	if err != nil {
 		return nil, err
 	}
@@ -199,11 +200,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 			at += k
 		}
 		return rows
-	}, func(_ int, rows []model.Determination) error {
-		err := emit(rows)
-		free.put(rows)
-		return err
-	})
+	}, deliver)
 	if err != nil {
 		return nil, err
 	}

@@ -10,28 +10,6 @@ import (
 	"reweigh/readers"
 )
 
-// poisonPool is a recycling allocator that overwrites every freed buffer, so a row that kept a
-// string pointing into a released record batch would read the poison.
-type poisonPool struct{ *bufpool.Pool }
-
-func (p poisonPool) Free(b []byte) {
-	b = b[:cap(b)]
-	for i := range b {
-		b[i] = 0xAA
-	}
-	p.Pool.Free(b)
-}
-
-func (p poisonPool) Reallocate(size int, b []byte) []byte {
-	if cap(b) >= size {
-		return p.Pool.Reallocate(size, b)
-	}
-	nb := p.Allocate(size)
-	copy(nb, b)
-	p.Free(b)
-	return nb
-}
-
 // Reading Parquet through a recycling allocator gives exactly the rows, rejects and stats of
 // arrow-go's default allocator: every value kept from a batch is a copy.
 func TestRecyclingAllocatorSameInputs(t *testing.T) {
@@ -44,7 +22,7 @@ func TestRecyclingAllocatorSameInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := poisonPool{bufpool.New(64 << 20)}
+	pool := bufpool.NewPoisoning(64 << 20)
 	got, err := readers.ReadAll(ctx, dir, readers.Options{Workers: 2, Allocator: pool})
 	if err != nil {
 		t.Fatal(err)

@@ -251,32 +251,33 @@ func crossCheck(in *model.Inputs, runs []*tableRun, workers int) {
 
 	// Entity references: rows naming an entity with no clinicians are rejected. The four
 	// tables are checked at once (each changes only its own rows and rejects).
+	checks := []func(){
+		func() {
+			in.Exceptions = dropRows(run(model.TableExceptions), in.Exceptions, func(r *model.Exception) (int, *model.Reject) {
+				return r.Row, noClinicians(cv, r.Entity)
+			})
+		},
+		func() {
+			in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(r *model.Submission) (int, *model.Reject) {
+				return r.Row, noClinicians(cv, r.Entity)
+			})
+		},
+		func() {
+			in.Scores = dropRows(run(model.TableScores), in.Scores, func(r *model.Score) (int, *model.Reject) {
+				return r.Row, noClinicians(cv, r.Entity)
+			})
+		},
+		func() {
+			in.CostMeasures = dropRows(run(model.TableCostMeasures), in.CostMeasures, func(r *model.CostMeasure) (int, *model.Reject) {
+				return r.Row, noClinicians(cv, r.Entity)
+			})
+		},
+	}
 	var g errgroup.Group
 	g.SetLimit(max(workers, 1))
-	g.Go(func() error {
-		in.Exceptions = dropRows(run(model.TableExceptions), in.Exceptions, func(r *model.Exception) (int, *model.Reject) {
-			return r.Row, noClinicians(cv, r.Entity)
-		})
-		return nil
-	})
-	g.Go(func() error {
-		in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(r *model.Submission) (int, *model.Reject) {
-			return r.Row, noClinicians(cv, r.Entity)
-		})
-		return nil
-	})
-	g.Go(func() error {
-		in.Scores = dropRows(run(model.TableScores), in.Scores, func(r *model.Score) (int, *model.Reject) {
-			return r.Row, noClinicians(cv, r.Entity)
-		})
-		return nil
-	})
-	g.Go(func() error {
-		in.CostMeasures = dropRows(run(model.TableCostMeasures), in.CostMeasures, func(r *model.CostMeasure) (int, *model.Reject) {
-			return r.Row, noClinicians(cv, r.Entity)
-		})
-		return nil
-	})
+	for _, check := range checks {
+		g.Go(func() error { check(); return nil })
+	}
 	g.Wait()
 
 	// Measurements of a submission that is not accepted (after the check above): each

@@ -860,28 +860,6 @@ func TestAbandonedTempDirsRemoved(t *testing.T) {
 	}
 }
 
-// poisonPool is a recycling allocator that overwrites every freed buffer: a writer that still
-// used a buffer after releasing it would write the poison.
-type poisonPool struct{ *bufpool.Pool }
-
-func (p poisonPool) Free(b []byte) {
-	b = b[:cap(b)]
-	for i := range b {
-		b[i] = 0xAA
-	}
-	p.Pool.Free(b)
-}
-
-func (p poisonPool) Reallocate(size int, b []byte) []byte {
-	if cap(b) >= size {
-		return p.Pool.Reallocate(size, b)
-	}
-	nb := p.Allocate(size)
-	copy(nb, b)
-	p.Free(b)
-	return nb
-}
-
 // With a recycling allocator the Parquet files are the same bytes as with the Go allocator,
 // with batches and row groups small enough that every buffer is recycled many times.
 func TestRecyclingAllocatorSameBytes(t *testing.T) {
@@ -897,7 +875,7 @@ func TestRecyclingAllocatorSameBytes(t *testing.T) {
 	if err := write(context.Background(), a, FormatParquet, out(), memory.NewGoAllocator()); err != nil {
 		t.Fatal(err)
 	}
-	pool := poisonPool{bufpool.New(1 << 20)}
+	pool := bufpool.NewPoisoning(1 << 20)
 	if err := write(context.Background(), b, FormatParquet, out(), pool); err != nil {
 		t.Fatal(err)
 	}
