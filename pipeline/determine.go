@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"reweigh/model"
+	"reweigh/ordered"
 	"reweigh/rules"
 )
 
@@ -160,47 +161,20 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	// Individuals, then groups, are decided in parallel shards; each shard's rows (one per
 	// pathway of each entity) go to emit in order, and their buffer is reused.
 	var free rowBuffers
-	deliver := func(_ int, rows []model.Determination) error {
-		err := emit(rows)
-		free.put(rows)
-		return err
-	}
 	inds := make([]indivResult, len(ix.individuals))
-	err = inOrder(ctx, workers, shards(len(inds)), func(s int) []model.Determination {
-		lo, hi := s*shardSize, min((s+1)*shardSize, len(inds))
-		n := 0
-		for i := lo; i < hi; i++ {
-			n += len(ix.infoOf(&ix.individuals[i]).pathwaysOr(model.PathwayTraditional))
-		}
-		rows := free.get(n)
-		at := 0
-		for i := lo; i < hi; i++ {
+	err = decideInShards(ctx, workers, len(inds), &free, emit,
+		func(i int) int { return len(ix.infoOf(&ix.individuals[i]).pathwaysOr(model.PathwayTraditional)) },
+		func(i int, dst []model.Determination) {
 			ind := &ix.individuals[i]
-			k := len(ix.infoOf(ind).pathwaysOr(model.PathwayTraditional))
-			inds[i] = ix.decideIndividual(ind, tins[ind.tinAt], rows[at:at+k])
-			at += k
-		}
-		return rows
-	}, deliver)
+			inds[i] = ix.decideIndividual(ind, tins[ind.tinAt], dst)
+		})
 	if err != nil {
 		return nil, err
 	}
 	groups := make([]groupFacts, len(ix.tins))
-	err = inOrder(ctx, workers, shards(len(groups)), func(s int) []model.Determination {
-		lo, hi := s*shardSize, min((s+1)*shardSize, len(groups))
-		n := 0
-		for i := lo; i < hi; i++ {
-			n += len(ix.tinInfo(int32(i)).pathwaysOr(model.PathwayTraditional))
-		}
-		rows := free.get(n)
-		at := 0
-		for i := lo; i < hi; i++ {
-			k := len(ix.tinInfo(int32(i)).pathwaysOr(model.PathwayTraditional))
-			groups[i] = ix.decideGroup(int32(i), tins[i], inds, rows[at:at+k])
-			at += k
-		}
-		return rows
-	}, deliver)
+	err = decideInShards(ctx, workers, len(groups), &free, emit,
+		func(i int) int { return len(ix.tinInfo(int32(i)).pathwaysOr(model.PathwayTraditional)) },
+		func(i int, dst []model.Determination) { groups[i] = ix.decideGroup(int32(i), tins[i], inds, dst) })
 	if err != nil {
 		return nil, err
 	}
@@ -220,8 +194,29 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	return res, nil
 }
 
-// shards is the number of shards of n entities.
-func shards(n int) int { return (n + shardSize - 1) / shardSize }
+// decideInShards decides entities 0..n-1 in shards of shardSize on at most workers
+// goroutines: decide(i, dst) writes entity i's rows (rowsOf(i) of them, one per pathway) into
+// dst, a shard's rows share one buffer from free, and emit gets each shard's rows in order.
+func decideInShards(ctx context.Context, workers, n int, free *rowBuffers, emit func([]model.Determination) error,
+	rowsOf func(i int) int, decide func(i int, dst []model.Determination)) error {
+	shards := (n + shardSize - 1) / shardSize
+	return ordered.Do(ctx, workers, shards, func(_ context.Context, s int) []model.Determination {
+		lo, hi := s*shardSize, min((s+1)*shardSize, n)
+		at := make([]int, hi-lo+1) // where each entity's rows start in the shard's buffer
+		for i := lo; i < hi; i++ {
+			at[i-lo+1] = at[i-lo] + rowsOf(i)
+		}
+		rows := free.get(at[hi-lo])
+		for i := lo; i < hi; i++ {
+			decide(i, rows[at[i-lo]:at[i-lo+1]])
+		}
+		return rows
+	}, func(_ int, rows []model.Determination) error {
+		err := emit(rows)
+		free.put(rows)
+		return err
+	}, nil)
+}
 
 // rowBuffers recycles the row buffers of the shards (at most a few are in use at once).
 type rowBuffers struct {
@@ -264,55 +259,6 @@ func parallel(ctx context.Context, workers, n int, fn func(lo, hi int)) error {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return err
-	}
-	return ctx.Err()
-}
-
-// inOrder runs work(0), ..., work(n-1) on at most workers goroutines (errgroup + SetLimit)
-// and hands the results to deliver in order 0, 1, 2, ..., from the calling goroutine, with at
-// most workers+1 results made and not yet delivered. It stops at the first error of deliver
-// or of ctx. With workers = 1 it is the same code path with a limit of one.
-func inOrder[T any](ctx context.Context, workers, n int, work func(i int) T, deliver func(i int, v T) error) error {
-	workers = max(workers, 1)
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make([]chan T, n)
-	for i := range results {
-		results[i] = make(chan T, 1)
-	}
-	tokens := make(chan struct{}, workers+1)
-	var g errgroup.Group
-	g.SetLimit(workers)
-	launched := make(chan struct{})
-	go func() {
-		defer close(launched)
-		for i := range n {
-			select {
-			case tokens <- struct{}{}:
-			case <-wctx.Done():
-				return
-			}
-			g.Go(func() error {
-				results[i] <- work(i)
-				return nil
-			})
-		}
-	}()
-	var err error
-	for i := 0; i < n && err == nil; i++ {
-		select {
-		case v := <-results[i]:
-			err = deliver(i, v)
-			<-tokens
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
-	cancel()
-	<-launched
-	g.Wait()
-	if err != nil {
 		return err
 	}
 	return ctx.Err()

@@ -52,8 +52,9 @@ type rowCtx struct {
 	// batch's Arrow column, and k the row in the batch (nil for text columns and for CSV). The
 	// helpers count, boolean, date and number take a typed cell's value straight from the
 	// column; any other use of the cell (another helper, a value they do not take, a reject)
-	// sees the cell as text, formatted on demand by cell into bufs[i]. textRow[i] is the row
-	// whose text cells[i] holds.
+	// sees the cell as text, formatted on demand by cell. bufs[i] is column i's scratch for
+	// formatting a Parquet cell as text (cellString); textRow[i] is the row whose text cells[i]
+	// holds.
 	typed   []arrow.Array
 	k       int
 	bufs    [][]byte

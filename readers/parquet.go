@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"sync"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -16,7 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-	"golang.org/x/sync/errgroup"
+
+	"reweigh/ordered"
 )
 
 // parquetBatchRows is the number of rows per record batch read from a Parquet file.
@@ -251,106 +251,67 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		}
 		return fe
 	}
-	bufs := make([][]byte, len(feeds)) // cellString's scratch, one per column
-	for m := range bufs {
-		bufs[m] = make([]byte, 0, 32)
-	}
 	// Text columns are viewed as text row by row; the others (integers, booleans, dates,
 	// floats) are read by the typed helpers straight from the column (rowCtx.typed).
-	var textFeeds []int // indices into feeds
+	var textFeeds, typedFeeds []int // indices into feeds
 	for m, i := range feeds {
-		if isString(sc.Field(pos[i]).Type) || sc.Field(pos[i]).Type.ID() == arrow.NULL {
+		if dt := sc.Field(pos[i]).Type; isString(dt) || dt.ID() == arrow.NULL {
 			textFeeds = append(textFeeds, m)
+		} else {
+			typedFeeds = append(typedFeeds, m)
 		}
 	}
 	defer clear(c.typed) // the batches are released: no reference outlives the read
 	// Row groups are decoded from Parquet into Arrow record batches by up to t.workers
 	// goroutines, a few row groups ahead, and their rows turned into model rows here, in file
 	// order, so rows, rejects and duplicate keys come out as from one sequential read.
-	rgs := decodeRowGroups(ctx, fr, leaves, pf.NumRowGroups(), t.workers)
-	defer rgs.close()
-	for i := range pf.NumRowGroups() {
-		recs, err := rgs.next(i)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return corruptData(err)
+	err = ordered.Do(ctx, t.workers, pf.NumRowGroups(), func(ctx context.Context, g int) decodedRowGroup {
+		recs, err := decodeRowGroup(ctx, fr, leaves, g)
+		return decodedRowGroup{recs, err}
+	}, func(_ int, d decodedRowGroup) error {
+		defer d.release()
+		if d.err != nil {
+			return d.err
 		}
-		for _, rec := range recs {
+		for _, rec := range d.recs {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			cols := rec.Columns()
-			n := int(rec.NumRows())
-			for m, i := range feeds {
-				c.typed[i] = cols[m]
+			for _, m := range typedFeeds {
+				c.typed[feeds[m]] = cols[m]
 			}
-			for _, m := range textFeeds {
-				c.typed[feeds[m]] = nil
-			}
-			for k := 0; k < n; k++ {
+			for k := range int(rec.NumRows()) {
 				row++
 				c.row, c.k = row, k
 				for _, m := range textFeeds {
-					c.cells[feeds[m]] = cellString(cols[m], k, &bufs[m])
+					i := feeds[m]
+					c.cells[i] = cellString(cols[m], k, &c.bufs[i])
 				}
 				t.emit()
 			}
 		}
-		rgs.done(i)
+		return nil
+	}, decodedRowGroup.release)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return corruptData(err)
 	}
 	return nil
 }
 
-// rowGroups decodes the row groups of a Parquet file into Arrow record batches in the
-// background, at most workers at once and at most workers+1 decoded ahead of the reader.
-type rowGroups struct {
-	results []chan decodedRowGroup
-	ahead   chan struct{} // a token per row group decoded and not yet done
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-}
-
+// decodedRowGroup is one row group's record batches, or the error decoding it.
 type decodedRowGroup struct {
 	recs []arrow.RecordBatch
 	err  error
 }
 
-func decodeRowGroups(ctx context.Context, fr *pqarrow.FileReader, leaves []int, n, workers int) *rowGroups {
-	ctx, cancel := context.WithCancel(ctx)
-	workers = max(workers, 1)
-	rg := &rowGroups{results: make([]chan decodedRowGroup, n), ahead: make(chan struct{}, workers+1), cancel: cancel}
-	for i := range rg.results {
-		rg.results[i] = make(chan decodedRowGroup, 1)
+func (d decodedRowGroup) release() {
+	for _, r := range d.recs {
+		r.Release()
 	}
-	g := new(errgroup.Group)
-	g.SetLimit(workers)
-	rg.wg.Add(1)
-	go func() {
-		defer rg.wg.Done()
-		defer g.Wait()
-		for i := range n {
-			if ctx.Err() == nil {
-				select {
-				case rg.ahead <- struct{}{}:
-				case <-ctx.Done():
-				}
-			}
-			if err := ctx.Err(); err != nil {
-				for j := i; j < n; j++ {
-					rg.results[j] <- decodedRowGroup{err: err}
-				}
-				return
-			}
-			g.Go(func() error {
-				recs, err := decodeRowGroup(ctx, fr, leaves, i)
-				rg.results[i] <- decodedRowGroup{recs, err}
-				return nil
-			})
-		}
-	}()
-	return rg
 }
 
 // decodeRowGroup reads the columns of one row group as record batches.
@@ -372,50 +333,10 @@ func decodeRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, i
 		return rr.Err()
 	})
 	if err != nil {
-		for _, r := range recs {
-			r.Release()
-		}
+		decodedRowGroup{recs: recs}.release()
 		return nil, err
 	}
 	return recs, nil
-}
-
-// next waits for row group i (called in order) and returns its batches, which stay valid
-// until done(i).
-func (rg *rowGroups) next(i int) ([]arrow.RecordBatch, error) {
-	d := <-rg.results[i]
-	rg.results[i] <- d // kept for done and close to release
-	return d.recs, d.err
-}
-
-// done releases row group i's batches and lets the next row group be decoded.
-func (rg *rowGroups) done(i int) {
-	d := <-rg.results[i]
-	for _, r := range d.recs {
-		r.Release()
-	}
-	<-rg.ahead
-}
-
-// close stops the decoding and releases every batch not yet released.
-func (rg *rowGroups) close() {
-	rg.cancel()
-	// Unblock the launcher, which may wait for a token.
-	go func() {
-		for range rg.ahead {
-		}
-	}()
-	rg.wg.Wait()
-	close(rg.ahead)
-	for _, ch := range rg.results {
-		select {
-		case d := <-ch:
-			for _, r := range d.recs {
-				r.Release()
-			}
-		default:
-		}
-	}
 }
 
 // firstBadLeaf reads the columns one at a time, after reading them together failed, and returns
