@@ -298,19 +298,22 @@ func MeasurementsOf(rows ...Measurement) Measurements {
 		}
 		m.Rows = append(m.Rows, r.Row)
 		m.Submission = append(m.Submission, int32(len(m.SubmissionIDs)-1))
-		m.Measure = append(m.Measure, dictAdd(&m.MeasureIDs, measures, r.MeasureID))
+		m.Measure = append(m.Measure, m.MeasureIndex(measures, r.MeasureID))
 		m.Flags = append(m.Flags, r.Flags)
 	}
 	return m
 }
 
-func dictAdd(ids *[]string, ix map[string]int32, id string) int32 {
-	if i, ok := ix[id]; ok {
+// MeasureIndex returns the position of id in MeasureIDs, adding a copy of id when it is new;
+// index maps the IDs added so far to their positions (a few hundred distinct measures).
+func (m *Measurements) MeasureIndex(index map[string]int32, id string) int32 {
+	if i, ok := index[id]; ok {
 		return i
 	}
-	i := int32(len(*ids))
-	*ids = append(*ids, id)
-	ix[id] = i
+	i := int32(len(m.MeasureIDs))
+	id = strings.Clone(id)
+	m.MeasureIDs = append(m.MeasureIDs, id)
+	index[id] = i
 	return i
 }
 

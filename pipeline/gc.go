@@ -15,11 +15,10 @@ import (
 //
 // Reading allocates almost only what it keeps: the rows of every table, which live until
 // the determinations are made (the Arrow buffers are recycled by bufpool); so does building
-// the index. Collecting while
-// the heap grows from nothing to two gigabytes finds little garbage, yet at national scale it
-// cost about a third of the read (the mark work, and write barriers on every row appended
-// while a mark runs), and memory no smaller: measured, the read took 7-9 s with the collector
-// off against 10-13 s with it on, and peak RSS was 3.5 GB against 3.6 GB
+// the index. Collecting while the heap grows from nothing to two gigabytes finds little
+// garbage, yet at national scale it cost about a third of the read (the mark work, and write
+// barriers on every row appended while a mark runs): measured, the read took 7-9 s with the
+// collector off against 10-13 s with it on, for a peak RSS of 3.5 GiB either way
 // (docs/performance.md).
 //
 // The collector stays available as a safety net: a soft memory limit of half the machine's

@@ -367,7 +367,7 @@ func groupMeasurements(in *model.Inputs) measurementGroups {
 		pos[in.Submissions[i].SubmissionID] = int32(i)
 	}
 	m := &in.Measurements
-	// Each distinct submission ID of the measurements is looked up once.
+	// Each run of rows of one submission is looked up once.
 	subPos := make([]int32, len(m.SubmissionIDs))
 	for d, id := range m.SubmissionIDs {
 		p, ok := pos[id]
@@ -538,10 +538,14 @@ func (e *entityInfo) qualifying(p model.Pathway) [model.NumCategories][]rules.Su
 // costReasonsOf says why cost is reweighted outside applications (rules.md cost.case_minimum).
 func (ix *index) costReasonsOf(e *entityInfo) []string {
 	if ix.costGiven && (e == nil || !e.costMet) {
-		return []string{rules.IDCostCaseMinimum}
+		return costCaseMinimum[:]
 	}
 	return nil
 }
+
+// costCaseMinimum is costReasonsOf's one reason, shared by the million entities it applies to
+// instead of allocated for each. Never modified.
+var costCaseMinimum = [1]string{rules.IDCostCaseMinimum}
 
 // pathwaysOf returns the pathways an entity reported, or the level's default.
 func (ix *index) pathwaysOf(k ekey, def model.Pathway) []model.Pathway {

@@ -280,8 +280,8 @@ func crossCheck(in *model.Inputs, runs []*tableRun, workers int) {
 	}
 	g.Wait()
 
-	// Measurements of a submission that is not accepted (after the check above): each
-	// distinct submission ID is looked up once.
+	// Measurements of a submission that is not accepted (after the check above): each run of
+	// rows of one submission is looked up once.
 	subs := make(map[string]struct{}, len(in.Submissions))
 	for i := range in.Submissions {
 		subs[in.Submissions[i].SubmissionID] = struct{}{}

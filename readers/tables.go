@@ -422,7 +422,7 @@ func (t *measurementTable) decode(c *rowCtx) bool {
 		m.SubmissionIDs = append(m.SubmissionIDs, t.lastSub)
 	}
 	if meas != t.lastMeas || len(m.Rows) == 0 {
-		t.lastMeAt = dictAt(&m.MeasureIDs, t.measures, meas)
+		t.lastMeAt = m.MeasureIndex(t.measures, meas)
 		t.lastMeas = m.MeasureIDs[t.lastMeAt]
 	}
 	m.Rows = append(m.Rows, c.row)
@@ -430,16 +430,4 @@ func (t *measurementTable) decode(c *rowCtx) bool {
 	m.Measure = append(m.Measure, t.lastMeAt)
 	m.Flags = append(m.Flags, f)
 	return true
-}
-
-// dictAt returns the index of id in the dictionary, adding a copy of it when new.
-func dictAt(ids *[]string, index map[string]int32, id string) int32 {
-	if i, ok := index[id]; ok {
-		return i
-	}
-	i := int32(len(*ids))
-	id = strings.Clone(id)
-	*ids = append(*ids, id)
-	index[id] = i
-	return i
 }
