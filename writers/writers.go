@@ -282,8 +282,7 @@ func (r *Run) Abort() {
 // Stream is the determinations table being written piece by piece, in output order.
 type Stream struct {
 	r      *Run
-	f      *os.File
-	bw     *bufio.Writer
+	file   bufferedFile
 	tw     tableWriter[det]
 	rows   int
 	err    error // the first error: every later call returns it
@@ -292,16 +291,16 @@ type Stream struct {
 
 // Determinations starts the determinations table file: rows given to Write are converted at
 // once, so the caller can reuse their memory, and the file's bytes are those Commit would
-// write for the same rows at once. Close the stream before Commit.
+// write for the same rows at once. Commit closes the stream if the caller has not.
 func (r *Run) Determinations() (*Stream, error) {
 	s := &Stream{r: r}
-	f, err := os.OpenFile(filepath.Join(r.tmp, TableDeterminations+r.format.Ext()), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := createFile(filepath.Join(r.tmp, TableDeterminations+r.format.Ext()))
 	if err != nil {
 		return nil, fmt.Errorf("writers: %w", err)
 	}
-	s.f, s.bw = f, bufio.NewWriterSize(f, 1<<20)
-	if s.tw, err = newTableWriter(r.ctx, s.bw, r.format, determinationFields, r.mem, r.meta); err != nil {
-		f.Close()
+	s.file = f
+	if s.tw, err = newTableWriter(r.ctx, f.w, r.format, determinationFields, r.mem, r.meta); err != nil {
+		f.f.Close()
 		return nil, fmt.Errorf("writers: %s: %w", TableDeterminations+r.format.Ext(), err)
 	}
 	r.dets = s
@@ -335,13 +334,9 @@ func (s *Stream) Close() error {
 	s.closed = true
 	err := s.tw.close()
 	if err == nil {
-		err = s.bw.Flush()
-	}
-	if err == nil {
-		err = s.f.Sync()
-	}
-	if cerr := s.f.Close(); err == nil {
-		err = cerr
+		err = s.file.finish()
+	} else {
+		s.file.f.Close()
 	}
 	if err == nil {
 		err = hook("table:" + TableDeterminations)
@@ -356,7 +351,7 @@ func (s *Stream) abort() {
 	if !s.closed {
 		s.closed = true
 		s.tw.abort()
-		s.f.Close()
+		s.file.f.Close()
 	}
 }
 
@@ -526,24 +521,43 @@ func outputFileNames() []string {
 // WriteFile creates path (which must not exist), writes it through a buffer with fn, and
 // syncs and closes it: a file that is complete on disk once it returns nil. fixtures uses it
 // too.
-func WriteFile(path string, fn func(io.Writer) error) (err error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+func WriteFile(path string, fn func(io.Writer) error) error {
+	f, err := createFile(path)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = cerr
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := fn(bw); err != nil {
+	if err := fn(f.w); err != nil {
+		f.f.Close()
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return err
+	return f.finish()
+}
+
+// bufferedFile is a new file written through a buffer; finish makes it complete on disk.
+type bufferedFile struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+// createFile creates path, which must not exist.
+func createFile(path string) (bufferedFile, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return bufferedFile{}, err
 	}
-	return f.Sync()
+	return bufferedFile{f, bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+// finish flushes, syncs and closes the file.
+func (b bufferedFile) finish() error {
+	err := b.w.Flush()
+	if err == nil {
+		err = b.f.Sync()
+	}
+	if cerr := b.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // SyncDir syncs a directory, so the renames into it are durable (a no-op on Windows).
