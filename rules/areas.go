@@ -93,7 +93,7 @@ func appendCountyKey(b []byte, state, county string) ([]byte, bool) {
 			b = append(b, c)
 		}
 	}
-	for _, suffix := range []string{"county", "parish"} {
+	for _, suffix := range countySuffixes {
 		if k := b[start:]; len(k) > len(suffix) && string(k[len(k)-len(suffix):]) == suffix {
 			b = b[:len(b)-len(suffix)]
 			break
@@ -101,6 +101,9 @@ func appendCountyKey(b []byte, state, county string) ([]byte, bool) {
 	}
 	return b, true
 }
+
+// countySuffixes are the words a county key drops from the end of a name.
+var countySuffixes = [...]string{"county", "parish"}
 
 // countyKey normalises a county name for matching: case, spaces and punctuation are ignored, and
 // a trailing "county" or "parish" is dropped ("St. Bernard Parish" = "st bernard parish" =
@@ -113,7 +116,7 @@ func countyKey(state, county string) string {
 		}
 	}
 	k := b.String()
-	for _, suffix := range []string{"county", "parish"} {
+	for _, suffix := range countySuffixes {
 		if len(k) > len(suffix) && strings.HasSuffix(k, suffix) {
 			k = strings.TrimSuffix(k, suffix)
 			break
