@@ -131,3 +131,19 @@ func alloc(size, capacity int) []byte {
 	shift := int((alignment - addr%alignment) % alignment)
 	return buf[shift : shift+size : shift+capacity]
 }
+
+// Trim leaves free buffers to the collector, the largest first, until at most keep bytes are
+// held. The pool stays usable. A run trims it when a stage that needed many buffers (the
+// read) is over, so the memory they hold can be collected and reused for something else.
+func (p *Pool) Trim(keep int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := numClasses - 1; c >= 0 && p.held > keep; c-- {
+		for len(p.free[c]) > 0 && p.held > keep {
+			l := p.free[c]
+			p.held -= cap(l[len(l)-1])
+			l[len(l)-1] = nil
+			p.free[c] = l[:len(l)-1]
+		}
+	}
+}

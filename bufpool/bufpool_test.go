@@ -76,6 +76,35 @@ func TestLimitAndForeignBuffers(t *testing.T) {
 	}
 }
 
+func TestTrim(t *testing.T) {
+	p := New(1 << 20)
+	bufs := [][]byte{p.Allocate(64), p.Allocate(64), p.Allocate(1024), p.Allocate(4096)}
+	for _, b := range bufs {
+		p.Free(b)
+	}
+	if p.Held() != 64+64+1024+4096 {
+		t.Fatalf("held %d before Trim", p.Held())
+	}
+	p.Trim(1200) // the 4096 goes first, then the 1024 still leaves 1152 <= 1200
+	if p.Held() != 64+64+1024 {
+		t.Errorf("held %d after Trim(1200), want %d (largest dropped first)", p.Held(), 64+64+1024)
+	}
+	p.Trim(100)
+	if p.Held() != 64 {
+		t.Errorf("held %d after Trim(100), want 64", p.Held())
+	}
+	p.Trim(0)
+	if p.Held() != 0 {
+		t.Errorf("held %d after Trim(0), want 0", p.Held())
+	}
+	// Still usable: a freed buffer is recycled again.
+	b := p.Allocate(64)
+	p.Free(b)
+	if p.Held() != 64 {
+		t.Errorf("held %d after reuse, want 64", p.Held())
+	}
+}
+
 func TestConcurrentUse(t *testing.T) {
 	p := New(1 << 20)
 	done := make(chan bool)
