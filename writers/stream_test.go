@@ -15,7 +15,7 @@ import (
 // the sizes cuts (cycled), then Commit.
 func streamed(t *testing.T, dir string, format Format, out *Output, cuts []int, mem memory.Allocator) error {
 	t.Helper()
-	r, err := Begin(context.Background(), dir, format, mem, out.Metadata)
+	r, err := Begin(context.Background(), dir, format, mem, out.Metadata, out.Workers)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func TestStreamAbort(t *testing.T) {
 	before := snapshot(t, dir)
 
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	r, err := Begin(context.Background(), dir, FormatParquet, mem, nil)
+	r, err := Begin(context.Background(), dir, FormatParquet, mem, nil, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestStreamAbort(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	r, err = Begin(ctx, dir, FormatParquet, mem, nil)
+	r, err = Begin(ctx, dir, FormatParquet, mem, nil, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,7 +104,9 @@ type Output struct {
 	// is nil (counted from Rejects).
 	Manifest Manifest
 
-	// Workers is how many table files are written at once (<= 0: one at a time).
+	// Workers is how many table files are written at once, and how many columns of a Parquet
+	// record batch are encoded at once (<= 0: one). Write uses it; a Run uses the workers given
+	// to Begin.
 	Workers int
 
 	// Allocator holds the Arrow buffers of the Parquet writers for Write; nil means a Go
@@ -144,7 +146,7 @@ func hook(point string) error {
 type tableOut interface {
 	name() string
 	len() int
-	write(ctx context.Context, w io.Writer, format Format, mem memory.Allocator, meta map[string]string) error
+	write(ctx context.Context, w io.Writer, cfg tableConfig) error
 }
 
 type rowsOf[T any] struct {
@@ -156,8 +158,8 @@ type rowsOf[T any] struct {
 func (r rowsOf[T]) name() string { return r.table }
 func (r rowsOf[T]) len() int     { return len(r.rows) }
 
-func (r rowsOf[T]) write(ctx context.Context, w io.Writer, format Format, mem memory.Allocator, meta map[string]string) error {
-	tw, err := newTableWriter(ctx, w, format, r.fields, mem, meta)
+func (r rowsOf[T]) write(ctx context.Context, w io.Writer, cfg tableConfig) error {
+	tw, err := newTableWriter(ctx, w, r.fields, cfg)
 	if err != nil {
 		return err
 	}
@@ -176,11 +178,19 @@ type tableWriter[T any] interface {
 	abort()       // releases what an incomplete file holds
 }
 
-func newTableWriter[T any](ctx context.Context, w io.Writer, format Format, fields []field[T], mem memory.Allocator, meta map[string]string) (tableWriter[T], error) {
-	if format == FormatCSV {
+// tableConfig is how a run writes its table files.
+type tableConfig struct {
+	format  Format
+	mem     memory.Allocator  // the Parquet writers' Arrow buffers
+	meta    map[string]string // every Parquet file's key-value metadata
+	workers int               // the columns of a Parquet batch encoded at once
+}
+
+func newTableWriter[T any](ctx context.Context, w io.Writer, fields []field[T], cfg tableConfig) (tableWriter[T], error) {
+	if cfg.format == FormatCSV {
 		return newCSVTable(ctx, w, fields)
 	}
-	return newParquetTable(ctx, w, fields, mem, meta)
+	return newParquetTable(ctx, w, fields, cfg.mem, cfg.meta, cfg.workers)
 }
 
 // tables lists the tables out writes, in OutputTables order.
@@ -215,7 +225,7 @@ func Write(ctx context.Context, outDir string, format Format, out *Output) error
 }
 
 func write(ctx context.Context, outDir string, format Format, out *Output, mem memory.Allocator) error {
-	r, err := begin(ctx, outDir, format, mem, out.Metadata)
+	r, err := begin(ctx, outDir, tableConfig{format: format, mem: mem, meta: out.Metadata, workers: out.Workers})
 	if err != nil {
 		return err
 	}
@@ -230,29 +240,30 @@ type Run struct {
 	ctx    context.Context
 	outDir string
 	tmp    string // "" once committed or aborted
-	format Format
-	mem    memory.Allocator
-	meta   map[string]string
+	cfg    tableConfig
 	dets   *Stream // the streamed determinations table, nil when not streamed
 }
 
 // Begin starts writing the outputs of a run into outDir: it creates the temporary directory.
 // mem holds the Arrow buffers of the Parquet writers (nil: a Go allocator); meta goes into
-// every Parquet file's key-value metadata. Every Begin must be followed by Commit or Abort.
-func Begin(ctx context.Context, outDir string, format Format, mem memory.Allocator, meta map[string]string) (*Run, error) {
+// every Parquet file's key-value metadata; workers is how many columns of a Parquet record
+// batch are encoded at once (<= 0: one), and how many table files Commit writes at once. The
+// bytes written do not depend on workers. Every Begin must be followed by Commit or Abort.
+func Begin(ctx context.Context, outDir string, format Format, mem memory.Allocator, meta map[string]string, workers int) (*Run, error) {
 	if mem == nil {
 		mem = memory.NewGoAllocator()
 	}
-	return begin(ctx, outDir, format, mem, meta)
+	return begin(ctx, outDir, tableConfig{format: format, mem: mem, meta: meta, workers: workers})
 }
 
-func begin(ctx context.Context, outDir string, format Format, mem memory.Allocator, meta map[string]string) (*Run, error) {
-	if format == "" {
-		format = FormatParquet
+func begin(ctx context.Context, outDir string, cfg tableConfig) (*Run, error) {
+	if cfg.format == "" {
+		cfg.format = FormatParquet
 	}
-	if format != FormatParquet && format != FormatCSV {
-		return nil, fmt.Errorf("writers: unknown format %q", format)
+	if cfg.format != FormatParquet && cfg.format != FormatCSV {
+		return nil, fmt.Errorf("writers: unknown format %q", cfg.format)
 	}
+	cfg.workers = max(cfg.workers, 1)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("writers: %w", err)
 	}
@@ -263,7 +274,7 @@ func begin(ctx context.Context, outDir string, format Format, mem memory.Allocat
 	if err != nil {
 		return nil, fmt.Errorf("writers: %w", err)
 	}
-	return &Run{ctx: ctx, outDir: outDir, tmp: tmp, format: format, mem: mem, meta: meta}, nil
+	return &Run{ctx: ctx, outDir: outDir, tmp: tmp, cfg: cfg}, nil
 }
 
 // Abort removes the temporary directory and everything written into it, leaving outDir as it
@@ -294,14 +305,14 @@ type Stream struct {
 // write for the same rows at once. Commit closes the stream if the caller has not.
 func (r *Run) Determinations() (*Stream, error) {
 	s := &Stream{r: r}
-	f, err := createFile(filepath.Join(r.tmp, TableDeterminations+r.format.Ext()))
+	f, err := createFile(filepath.Join(r.tmp, TableDeterminations+r.cfg.format.Ext()))
 	if err != nil {
 		return nil, fmt.Errorf("writers: %w", err)
 	}
 	s.file = f
-	if s.tw, err = newTableWriter(r.ctx, f.w, r.format, determinationFields, r.mem, r.meta); err != nil {
+	if s.tw, err = newTableWriter(r.ctx, f.w, determinationFields, r.cfg); err != nil {
 		f.f.Close()
-		return nil, fmt.Errorf("writers: %s: %w", TableDeterminations+r.format.Ext(), err)
+		return nil, fmt.Errorf("writers: %s: %w", TableDeterminations+r.cfg.format.Ext(), err)
 	}
 	r.dets = s
 	return s, nil
@@ -316,7 +327,7 @@ func (s *Stream) Write(rows []model.Determination) error {
 		return s.err
 	}
 	if err := s.tw.add(rows); err != nil {
-		s.err = fmt.Errorf("writers: %s: %w", TableDeterminations+s.r.format.Ext(), err)
+		s.err = fmt.Errorf("writers: %s: %w", TableDeterminations+s.r.cfg.format.Ext(), err)
 		return s.err
 	}
 	s.rows += len(rows)
@@ -342,7 +353,7 @@ func (s *Stream) Close() error {
 		err = hook("table:" + TableDeterminations)
 	}
 	if err != nil {
-		s.err = fmt.Errorf("writers: %s: %w", TableDeterminations+s.r.format.Ext(), err)
+		s.err = fmt.Errorf("writers: %s: %w", TableDeterminations+s.r.cfg.format.Ext(), err)
 	}
 	return s.err
 }
@@ -364,7 +375,7 @@ func (r *Run) Commit(out *Output) (err error) {
 	if r.tmp == "" {
 		return errors.New("writers: commit of a run already committed or aborted")
 	}
-	ctx, tmp, format, mem := r.ctx, r.tmp, r.format, r.mem
+	ctx, tmp, format := r.ctx, r.tmp, r.cfg.format
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("writers: %w", err)
 	}
@@ -374,7 +385,7 @@ func (r *Run) Commit(out *Output) (err error) {
 		}
 	}
 
-	// The tables are written at once, up to out.Workers files (errgroup + SetLimit), the
+	// The tables are written at once, up to the run's workers files (errgroup + SetLimit), the
 	// largest first; each file's bytes do not depend on the others. The error reported is the
 	// first table's in output order.
 	tables := out.tables()
@@ -390,13 +401,13 @@ func (r *Run) Commit(out *Output) (err error) {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(tables[b].len(), tables[a].len()) })
 	var g errgroup.Group
-	g.SetLimit(max(out.Workers, 1))
+	g.SetLimit(r.cfg.workers)
 	for _, i := range order {
 		t := tables[i]
 		g.Go(func() error {
 			file := t.name() + format.Ext()
 			err := WriteFile(filepath.Join(tmp, file), func(w io.Writer) error {
-				return t.write(ctx, w, format, mem, r.meta)
+				return t.write(ctx, w, r.cfg)
 			})
 			if err == nil {
 				err = hook("table:" + t.name())

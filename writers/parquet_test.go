@@ -1,0 +1,109 @@
+package writers
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// viaFileWriter writes rows as one Parquet file through pqarrow.FileWriter, batch by batch
+// with the same batching and properties as parquetTable: the reference parquetTable, which
+// encodes a batch's columns in parallel from arrow-go's lower-level writers, must match byte
+// for byte.
+func viaFileWriter[T any](t *testing.T, fields []field[T], rows []T, meta map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	mem := memory.NewGoAllocator()
+	schema := arrowSchema(fields)
+	fw, err := pqarrow.NewFileWriter(schema, &buf, writerProperties(fields, mem),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := array.NewRecordBuilder(mem, schema)
+	defer rb.Release()
+	inGroup := 0
+	for lo := 0; lo < len(rows); lo += batchRows {
+		take := rows[lo:min(lo+batchRows, len(rows))]
+		for i, f := range fields {
+			appendColumn(rb.Field(i), f, take)
+		}
+		rec := rb.NewRecordBatch()
+		if inGroup > 0 && inGroup+len(take) > rowGroupRows {
+			if err := fw.NewBufferedRowGroupChecked(); err != nil {
+				t.Fatal(err)
+			}
+			inGroup = 0
+		}
+		if err := fw.WriteBuffered(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		inGroup += len(take)
+	}
+	for _, k := range sortedKeys(meta) {
+		if err := fw.AppendKeyValueMetadata(k, meta[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// viaTable writes rows through parquetTable with the given workers, in pieces of 5 rows.
+func viaTable[T any](t *testing.T, fields []field[T], rows []T, meta map[string]string, workers int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	tw, err := newParquetTable(context.Background(), &buf, fields, mem, meta, workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for piece := range slices.Chunk(rows, 5) {
+		if err := tw.add(piece); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.close(); err != nil {
+		t.Fatal(err)
+	}
+	mem.AssertSize(t, 0)
+	return buf.Bytes()
+}
+
+func sameBytesAsFileWriter[T any](t *testing.T, name string, fields []field[T], rows []T) {
+	t.Helper()
+	meta := map[string]string{"reweigh.version": "test", "reweigh.performance_year": "2025"}
+	want := viaFileWriter(t, fields, rows, meta)
+	for _, workers := range []int{1, 2, 8} {
+		if got := viaTable(t, fields, rows, meta, workers); !bytes.Equal(got, want) {
+			t.Errorf("%s, %d rows, %d workers: %d bytes differ from pqarrow.FileWriter's %d", name, len(rows), workers, len(got), len(want))
+		}
+	}
+}
+
+// TestParquetTableBytesOfFileWriter: the parallel column writer gives pqarrow.FileWriter's
+// exact file for every output table, whatever the workers: nullable columns with no nulls, some
+// nulls and only nulls in a batch, several row groups, and no rows at all.
+func TestParquetTableBytesOfFileWriter(t *testing.T) {
+	defer func(b, g int) { batchRows, rowGroupRows = b, g }(batchRows, rowGroupRows)
+	for _, size := range [][2]int{{3, 6}, {4, 8}, {64 * 1024, 4 * 64 * 1024}} {
+		batchRows, rowGroupRows = size[0], size[1]
+		s := sample()
+		for _, n := range []int{0, 1, 3} {
+			sameBytesAsFileWriter(t, TableDeterminations, determinationFields, slices.Repeat(s.Determinations, n))
+			sameBytesAsFileWriter(t, TableRejects, rejectFields, slices.Repeat(s.Rejects, n))
+			sameBytesAsFileWriter(t, TableClinicianScores, clinicianScoreFields, slices.Repeat(s.ClinicianScores, n))
+			sameBytesAsFileWriter(t, TableAPMParticipants, apmParticipantFields, slices.Repeat(s.APMParticipants, n))
+			sameBytesAsFileWriter(t, TableMembers, memberFields, slices.Repeat(s.Members, n))
+			sameBytesAsFileWriter(t, TableYearDiff, yearDiffFields, slices.Repeat(s.YearDiff, n))
+		}
+	}
+}
