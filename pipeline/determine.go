@@ -19,7 +19,7 @@ import (
 // Result is what the determination stage produced.
 type Result struct {
 	// Determinations are the rows of the determinations table, in output order; nil when
-	// they were streamed to a writer instead (Run).
+	// they were streamed to a writer instead (Run). So are ClinicianScores.
 	Determinations  []model.Determination
 	APMParticipants []model.APMParticipantResult
 	ClinicianScores []model.ClinicianScore
@@ -110,14 +110,21 @@ const shardSize = 2048
 // Determine sorts in.Clinicians in place (by TIN, NPI, segment) and leaves the rest of in as
 // it was.
 func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int) (*Result, error) {
-	return determine(ctx, y, in, areas, workers, nil, nil)
+	return determine(ctx, y, in, areas, workers, nil, sinks{})
+}
+
+// sinks take the rows of the tables a run streams to its output files, in output order, a
+// shard at a time, as they are made; each must copy what it keeps (the slice is reused). A nil
+// sink means the rows are kept in the Result.
+type sinks struct {
+	determinations  func([]model.Determination) error
+	clinicianScores func([]model.ClinicianScore) error
 }
 
 // determine is Determine. indexed, when not nil, is called once the index is built: Run
-// uses it to drop the input rows only the index needs and to collect them. With a sink, the
-// determinations rows are given to it in output order, a shard at a time, as they are made
-// (and not kept in the Result): the sink must copy what it keeps, the slice is reused.
-func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, indexed func(), sink func([]model.Determination) error) (*Result, error) {
+// uses it to drop the input rows only the index needs and to collect them. Rows with a sink go
+// to it (and are not kept in the Result).
+func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, indexed func(), out sinks) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
@@ -140,6 +147,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	}
 
 	res := &Result{}
+	sink := out.determinations
 	if sink == nil {
 		// Every individual and group has at least one row.
 		res.Determinations = make([]model.Determination, 0, len(ix.individuals)+len(ix.tins))
@@ -160,7 +168,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	}
 	// Individuals, then groups, are decided in parallel shards; each shard's rows (one per
 	// pathway of each entity) go to emit in order, and their buffer is reused.
-	var free rowBuffers
+	var free rowBuffers[model.Determination]
 	inds := make([]indivResult, len(ix.individuals))
 	err = decideInShards(ctx, workers, len(inds), &free, emit,
 		func(i int) int { return len(ix.infoOf(&ix.individuals[i]).pathwaysOr(model.PathwayTraditional)) },
@@ -185,7 +193,15 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	res.APMParticipants = lv.participants
 	res.Members = lv.members
 	if in.Has(model.TableScores) {
-		if res.ClinicianScores, err = ix.clinicianScores(ctx, workers, inds, groups, lv); err != nil {
+		scores := out.clinicianScores
+		if scores == nil {
+			res.ClinicianScores = make([]model.ClinicianScore, 0, len(inds))
+			scores = func(rows []model.ClinicianScore) error {
+				res.ClinicianScores = append(res.ClinicianScores, rows...)
+				return nil
+			}
+		}
+		if err := ix.clinicianScores(ctx, workers, inds, groups, lv, scores); err != nil {
 			return nil, err
 		}
 	}
@@ -197,10 +213,10 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 // decideInShards decides entities 0..n-1 in shards of shardSize on at most workers
 // goroutines: decide(i, dst) writes entity i's rows (rowsOf(i) of them, one per pathway) into
 // dst, a shard's rows share one buffer from free, and emit gets each shard's rows in order.
-func decideInShards(ctx context.Context, workers, n int, free *rowBuffers, emit func([]model.Determination) error,
-	rowsOf func(i int) int, decide func(i int, dst []model.Determination)) error {
+func decideInShards[T any](ctx context.Context, workers, n int, free *rowBuffers[T], emit func([]T) error,
+	rowsOf func(i int) int, decide func(i int, dst []T)) error {
 	shards := (n + shardSize - 1) / shardSize
-	return ordered.Do(ctx, workers, shards, func(_ context.Context, s int) []model.Determination {
+	return ordered.Do(ctx, workers, shards, func(_ context.Context, s int) []T {
 		lo, hi := s*shardSize, min((s+1)*shardSize, n)
 		at := make([]int, hi-lo+1) // where each entity's rows start in the shard's buffer
 		for i := lo; i < hi; i++ {
@@ -211,7 +227,7 @@ func decideInShards(ctx context.Context, workers, n int, free *rowBuffers, emit 
 			decide(i, rows[at[i-lo]:at[i-lo+1]])
 		}
 		return rows
-	}, func(_ int, rows []model.Determination) error {
+	}, func(_ int, rows []T) error {
 		err := emit(rows)
 		free.put(rows)
 		return err
@@ -219,13 +235,13 @@ func decideInShards(ctx context.Context, workers, n int, free *rowBuffers, emit 
 }
 
 // rowBuffers recycles the row buffers of the shards (at most a few are in use at once).
-type rowBuffers struct {
+type rowBuffers[T any] struct {
 	mu   sync.Mutex
-	free [][]model.Determination
+	free [][]T
 }
 
 // get returns a buffer of n rows; its rows hold old values, every one is overwritten.
-func (b *rowBuffers) get(n int) []model.Determination {
+func (b *rowBuffers[T]) get(n int) []T {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i, buf := range b.free {
@@ -234,10 +250,10 @@ func (b *rowBuffers) get(n int) []model.Determination {
 			return buf[:n]
 		}
 	}
-	return make([]model.Determination, n, n+n/4)
+	return make([]T, n, n+n/4)
 }
 
-func (b *rowBuffers) put(buf []model.Determination) {
+func (b *rowBuffers[T]) put(buf []T) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.free = append(b.free, buf)

@@ -27,9 +27,9 @@ type Options struct {
 	Now     func() time.Time // the clock, injected for tests; nil means time.Now
 	// Observer hears about stages and rows read (progress reporting); nil means nobody.
 	Observer Observer
-	// KeepDeterminations keeps the determinations rows in the Summary's Result as well as
-	// writing them (tests read them there). A run otherwise streams them to the output file and
-	// never holds them all: at national scale they would be a gigabyte.
+	// KeepDeterminations keeps the determinations and clinician_scores rows in the Summary's
+	// Result as well as writing them (tests read them there). A run otherwise streams them to
+	// the output files and never holds them all: at national scale they would be a gigabyte.
 	KeepDeterminations bool
 }
 
@@ -185,14 +185,28 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	streams := sinks{determinations: dets.Write}
+	var scores *writers.Stream[model.ClinicianScore]
+	if in.Has(model.TableScores) {
+		if scores, err = wr.ClinicianScores(); err != nil {
+			return nil, err
+		}
+		streams.clinicianScores = scores.Write
+	}
 	var res *Result
 	err = tm.run(StageDetermine, func() (err error) {
 		var kept []model.Determination
-		sink := dets.Write
+		var keptScores []model.ClinicianScore
 		if o.KeepDeterminations {
-			sink = func(rows []model.Determination) error {
+			streams.determinations = func(rows []model.Determination) error {
 				kept = append(kept, rows...)
 				return dets.Write(rows)
+			}
+			if scores != nil {
+				streams.clinicianScores = func(rows []model.ClinicianScore) error {
+					keptScores = append(keptScores, rows...)
+					return scores.Write(rows)
+				}
 			}
 		}
 		res, err = determine(ctx, y, in, areas, o.Workers, func() {
@@ -202,12 +216,15 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 			in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = model.Measurements{}, nil, nil, nil
 			resume()
 			runtime.GC()
-		}, sink)
+		}, streams)
 		if res != nil {
-			res.Determinations = kept
+			res.Determinations, res.ClinicianScores = kept, keptScores
 		}
 		if err == nil {
 			err = dets.Close()
+		}
+		if err == nil && scores != nil {
+			err = scores.Close()
 		}
 		return err
 	})
@@ -233,8 +250,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	out := &writers.Output{
 		APMParticipants:      res.APMParticipants,
 		WriteAPMParticipants: in.Has(model.TableAPMEntities),
-		ClinicianScores:      res.ClinicianScores,
-		WriteClinicianScores: in.Has(model.TableScores),
+		WriteClinicianScores: in.Has(model.TableScores), // streamed
 		Members:              res.Members,
 		WriteMembers:         in.Has(model.TableVirtualGroups) || in.Has(model.TableSubgroups) || in.Has(model.TableAPMEntities),
 		Rejects:              in.Rejects,

@@ -37,14 +37,14 @@ func maxOf(scores []model.OptFloat, idx []int) model.OptFloat {
 // individual, group, subgroup and APM Entity scores. The automatic EUC policy's neutral score
 // is not a candidate when the clinician's group, subgroup or APM Entity submitted data, or its
 // TIN is in a virtual group (final.pick.auto_euc).
-func (ix *index) clinicianScores(ctx context.Context, workers int, inds []indivResult, groups []groupFacts, lv levels) ([]model.ClinicianScore, error) {
-	out := make([]model.ClinicianScore, len(inds))
-	err := parallel(ctx, workers, len(inds), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			out[i] = ix.clinicianScore(i, inds, groups, &lv)
-		}
-	})
-	return out, err
+//
+// The rows are made in shards on up to workers goroutines and given to emit in order, a shard
+// at a time in a reused buffer: a national run streams them to the output file rather than
+// holding 1.5 million of them (a fresh quarter of a gigabyte, slow to fault in at that point).
+func (ix *index) clinicianScores(ctx context.Context, workers int, inds []indivResult, groups []groupFacts, lv levels, emit func([]model.ClinicianScore) error) error {
+	var free rowBuffers[model.ClinicianScore]
+	return decideInShards(ctx, workers, len(inds), &free, emit, func(int) int { return 1 },
+		func(i int, dst []model.ClinicianScore) { dst[0] = ix.clinicianScore(i, inds, groups, &lv) })
 }
 
 // clinicianScore is the clinician_scores row of individual i.

@@ -6,13 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// streamed writes out through Begin, with its determinations given to the stream in pieces of
-// the sizes cuts (cycled), then Commit.
+// streamed writes out through Begin, with its determinations and clinician scores given to
+// their streams in pieces of the sizes cuts (cycled), then Commit.
 func streamed(t *testing.T, dir string, format Format, out *Output, cuts []int, mem memory.Allocator) error {
 	t.Helper()
 	r, err := Begin(context.Background(), dir, format, mem, out.Metadata, out.Workers)
@@ -20,11 +21,26 @@ func streamed(t *testing.T, dir string, format Format, out *Output, cuts []int, 
 		return err
 	}
 	defer r.Abort()
-	s, err := r.Determinations()
+	dets, err := r.Determinations()
 	if err != nil {
 		return err
 	}
-	rows := out.Determinations
+	scores, err := r.ClinicianScores()
+	if err != nil {
+		return err
+	}
+	if err := writeInPieces(dets, out.Determinations, cuts); err != nil {
+		return err
+	}
+	if err := writeInPieces(scores, out.ClinicianScores, cuts); err != nil {
+		return err
+	}
+	o := *out
+	o.Determinations, o.ClinicianScores = nil, nil // ignored once streamed
+	return r.Commit(&o)
+}
+
+func writeInPieces[T any](s *Stream[T], rows []T, cuts []int) error {
 	for i := 0; len(rows) > 0; i++ {
 		n := min(cuts[i%len(cuts)], len(rows))
 		// The stream must not keep the slice: hand it a copy and then spoil the copy.
@@ -35,19 +51,19 @@ func streamed(t *testing.T, dir string, format Format, out *Output, cuts []int, 
 		clear(piece)
 		rows = rows[n:]
 	}
-	o := *out
-	o.Determinations = nil // ignored once streamed
-	return r.Commit(&o)
+	return nil
 }
 
-// Determinations streamed in pieces of any size give the same files, byte for byte, as Write
-// with all the rows at once, in both formats, across batch and row group boundaries.
-func TestStreamedDeterminationsSameBytes(t *testing.T) {
+// Determinations and clinician scores streamed in pieces of any size give the same files, byte
+// for byte, as Write with all the rows at once, in both formats, across batch and row group
+// boundaries.
+func TestStreamedTablesSameBytes(t *testing.T) {
 	defer func(b, g int) { batchRows, rowGroupRows = b, g }(batchRows, rowGroupRows)
 	batchRows, rowGroupRows = 4, 8
 	out := func() *Output {
 		o := sample()
 		o.Determinations = slices.Repeat(o.Determinations, 5)
+		o.ClinicianScores = slices.Repeat(o.ClinicianScores, 7)
 		o.Metadata = map[string]string{"reweigh.version": "test"}
 		return o
 	}
@@ -149,4 +165,32 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// A table can be streamed once, only before Commit, and only if it is among the outputs.
+func TestStreamMisuse(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Begin(context.Background(), dir, FormatParquet, nil, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Abort()
+	if _, err := r.ClinicianScores(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ClinicianScores(); err == nil {
+		t.Error("a second clinician_scores stream was opened")
+	}
+	out := sample()
+	out.WriteClinicianScores = false
+	if err := r.Commit(out); err == nil || !strings.Contains(err.Error(), "streamed") {
+		t.Errorf("Commit with a streamed table that is not an output: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TableDeterminations+".parquet")); !os.IsNotExist(err) {
+		t.Errorf("the failed Commit wrote outputs: %v", err)
+	}
+	r.Abort()
+	if _, err := r.Determinations(); err == nil {
+		t.Error("a stream was opened on an aborted run")
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -240,8 +241,8 @@ type Run struct {
 	ctx    context.Context
 	outDir string
 	tmp    string // "" once committed or aborted
-	cfg    tableConfig
-	dets   *Stream // the streamed determinations table, nil when not streamed
+	cfg     tableConfig
+	streams map[string]stream // the tables being streamed, by table name
 }
 
 // Begin starts writing the outputs of a run into outDir: it creates the temporary directory.
@@ -283,43 +284,71 @@ func (r *Run) Abort() {
 	if r.tmp == "" {
 		return
 	}
-	if r.dets != nil {
-		r.dets.abort()
+	for _, table := range slices.Sorted(maps.Keys(r.streams)) {
+		r.streams[table].abort()
 	}
 	os.RemoveAll(r.tmp)
 	r.tmp = ""
 }
 
-// Stream is the determinations table being written piece by piece, in output order.
-type Stream struct {
+// Stream is one output table being written piece by piece, in output order.
+type Stream[T any] struct {
 	r      *Run
-	file   bufferedFile
-	tw     tableWriter[det]
+	file   string // the table's file name
+	out    bufferedFile
+	tw     tableWriter[T]
 	rows   int
 	err    error // the first error: every later call returns it
 	closed bool
 }
 
-// Determinations starts the determinations table file: rows given to Write are converted at
-// once, so the caller can reuse their memory, and the file's bytes are those Commit would
-// write for the same rows at once. Commit closes the stream if the caller has not.
-func (r *Run) Determinations() (*Stream, error) {
-	s := &Stream{r: r}
-	f, err := createFile(filepath.Join(r.tmp, TableDeterminations+r.cfg.format.Ext()))
+// stream is what a Run needs of a Stream of any row type.
+type stream interface {
+	Close() error
+	Rows() int
+	abort()
+}
+
+// Determinations starts the determinations table file. See openStream.
+func (r *Run) Determinations() (*Stream[model.Determination], error) {
+	return openStream(r, TableDeterminations, determinationFields)
+}
+
+// ClinicianScores starts the clinician_scores table file. See openStream.
+func (r *Run) ClinicianScores() (*Stream[model.ClinicianScore], error) {
+	return openStream(r, TableClinicianScores, clinicianScoreFields)
+}
+
+// openStream starts a table's file, to be written piece by piece: rows given to Write are
+// converted at once, so the caller can reuse their memory, and the file's bytes are those
+// Commit would write for the same rows at once. Commit closes the stream if the caller has
+// not, and then writes the table from the stream, not from its Output.
+func openStream[T any](r *Run, table string, fields []field[T]) (*Stream[T], error) {
+	if r.tmp == "" {
+		return nil, errors.New("writers: stream of a run already committed or aborted")
+	}
+	if _, dup := r.streams[table]; dup {
+		return nil, fmt.Errorf("writers: %s is already being streamed", table)
+	}
+	s := &Stream[T]{r: r, file: table + r.cfg.format.Ext()}
+	f, err := createFile(filepath.Join(r.tmp, s.file))
 	if err != nil {
 		return nil, fmt.Errorf("writers: %w", err)
 	}
-	s.file = f
-	if s.tw, err = newTableWriter(r.ctx, f.w, determinationFields, r.cfg); err != nil {
+	s.out = f
+	if s.tw, err = newTableWriter(r.ctx, f.w, fields, r.cfg); err != nil {
 		f.f.Close()
-		return nil, fmt.Errorf("writers: %s: %w", TableDeterminations+r.cfg.format.Ext(), err)
+		return nil, fmt.Errorf("writers: %s: %w", s.file, err)
 	}
-	r.dets = s
+	if r.streams == nil {
+		r.streams = map[string]stream{}
+	}
+	r.streams[table] = s
 	return s, nil
 }
 
 // Write appends rows to the table.
-func (s *Stream) Write(rows []model.Determination) error {
+func (s *Stream[T]) Write(rows []T) error {
 	if s.err == nil && s.closed {
 		s.err = errors.New("writers: write to a closed stream")
 	}
@@ -327,7 +356,7 @@ func (s *Stream) Write(rows []model.Determination) error {
 		return s.err
 	}
 	if err := s.tw.add(rows); err != nil {
-		s.err = fmt.Errorf("writers: %s: %w", TableDeterminations+s.r.cfg.format.Ext(), err)
+		s.err = fmt.Errorf("writers: %s: %w", s.file, err)
 		return s.err
 	}
 	s.rows += len(rows)
@@ -335,34 +364,34 @@ func (s *Stream) Write(rows []model.Determination) error {
 }
 
 // Rows is the number of rows written.
-func (s *Stream) Rows() int { return s.rows }
+func (s *Stream[T]) Rows() int { return s.rows }
 
 // Close completes the file and syncs it.
-func (s *Stream) Close() error {
+func (s *Stream[T]) Close() error {
 	if s.closed || s.err != nil {
 		return s.err
 	}
 	s.closed = true
 	err := s.tw.close()
 	if err == nil {
-		err = s.file.finish()
+		err = s.out.finish()
 	} else {
-		s.file.f.Close()
+		s.out.f.Close()
 	}
 	if err == nil {
-		err = hook("table:" + TableDeterminations)
+		err = hook("table:" + strings.TrimSuffix(s.file, s.r.cfg.format.Ext()))
 	}
 	if err != nil {
-		s.err = fmt.Errorf("writers: %s: %w", TableDeterminations+s.r.cfg.format.Ext(), err)
+		s.err = fmt.Errorf("writers: %s: %w", s.file, err)
 	}
 	return s.err
 }
 
-func (s *Stream) abort() {
+func (s *Stream[T]) abort() {
 	if !s.closed {
 		s.closed = true
 		s.tw.abort()
-		s.file.f.Close()
+		s.out.f.Close()
 	}
 }
 
@@ -379,8 +408,8 @@ func (r *Run) Commit(out *Output) (err error) {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("writers: %w", err)
 	}
-	if r.dets != nil {
-		if err := r.dets.Close(); err != nil {
+	for _, table := range slices.Sorted(maps.Keys(r.streams)) {
+		if err := r.streams[table].Close(); err != nil {
 			return err
 		}
 	}
@@ -392,12 +421,17 @@ func (r *Run) Commit(out *Output) (err error) {
 	outputs := make([]OutputStat, len(tables))
 	errs := make([]error, len(tables))
 	order := make([]int, 0, len(tables))
+	streamed := 0
 	for i, t := range tables {
-		if r.dets != nil && t.name() == TableDeterminations {
-			outputs[i] = OutputStat{Table: t.name(), Path: t.name() + format.Ext(), Rows: r.dets.Rows()}
+		if s, ok := r.streams[t.name()]; ok {
+			outputs[i] = OutputStat{Table: t.name(), Path: t.name() + format.Ext(), Rows: s.Rows()}
+			streamed++
 			continue
 		}
 		order = append(order, i)
+	}
+	if streamed != len(r.streams) {
+		return fmt.Errorf("writers: %d tables streamed, %d of them among the outputs", len(r.streams), streamed)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(tables[b].len(), tables[a].len()) })
 	var g errgroup.Group
