@@ -238,9 +238,9 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 // inside it and are renamed into place by Commit. The determinations table can be written
 // while the determinations are made (Determinations); the other tables are written by Commit.
 type Run struct {
-	ctx    context.Context
-	outDir string
-	tmp    string // "" once committed or aborted
+	ctx     context.Context
+	outDir  string
+	tmp     string // "" once committed or aborted
 	cfg     tableConfig
 	streams map[string]stream // the tables being streamed, by table name
 }
