@@ -140,9 +140,9 @@ type index struct {
 	areas *rules.Areas
 }
 
-// buildIndex arranges the inputs for lookup. The clinicians' order and the submissions'
-// qualifying data are worked out at the same time (up to workers goroutines, the
-// qualification itself in parallel shards); the maps are then filled in one goroutine.
+// buildIndex arranges the inputs for lookup. The clinicians' order, the submissions'
+// qualifying data and the entity information of the other tables are worked out at the same
+// time; the submissions are filed once they are qualified.
 func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int) (*index, error) {
 	ix := &index{
 		year:         y,
@@ -155,6 +155,9 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 		areas:        areas,
 	}
 
+	// The clinicians are sorted and the submissions qualified (each on its own goroutine, the
+	// qualification itself in parallel shards) while this goroutine files what the other
+	// tables say about each entity: none of the three reads what the others write.
 	var qualifies []bool
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
@@ -166,9 +169,6 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 		qualifies, err = qualifying(gctx, y, in, workers)
 		return err
 	})
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
 
 	for i := range in.Groups {
 		ix.groups[in.Groups[i].TIN] = &in.Groups[i]
@@ -189,6 +189,20 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 		}
 		inf := &ix.infos[ix.infoIndex(k)]
 		inf.apps = append(inf.apps, rules.Application{ID: e.ApplicationID, Type: e.ExceptionType, Categories: e.Categories})
+	}
+	if in.Has(model.TableCostMeasures) {
+		ix.costGiven = true
+		for _, m := range in.CostMeasures {
+			if m.AttributedCases >= m.CaseMinimum {
+				ix.infos[ix.infoIndex(ek(m.Entity))].costMet = true
+			}
+		}
+	}
+	for i := range in.Scores {
+		ix.infos[ix.infoIndex(ek(in.Scores[i].Entity))].score = &in.Scores[i]
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 
 	// Submissions: the pathways each entity reported, and its qualifying data by category.
@@ -214,17 +228,6 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 		}
 	}
 
-	if in.Has(model.TableCostMeasures) {
-		ix.costGiven = true
-		for _, m := range in.CostMeasures {
-			if m.AttributedCases >= m.CaseMinimum {
-				ix.infos[ix.infoIndex(ek(m.Entity))].costMet = true
-			}
-		}
-	}
-	for i := range in.Scores {
-		ix.infos[ix.infoIndex(ek(in.Scores[i].Entity))].score = &in.Scores[i]
-	}
 	// Individuals in an APM Entity: named by NPI/TIN, or every NPI of a TIN named whole.
 	for _, p := range in.APMEntities {
 		if p.NPI == "" {
