@@ -19,8 +19,13 @@ import (
 	"reweigh/ordered"
 )
 
-// parquetBatchRows is the number of rows per record batch read from a Parquet file.
-const parquetBatchRows = 64 * 1024
+// parquetBatchRows is the number of rows per record batch read from a Parquet file. Each row
+// group gets its own pqarrow record reader (row groups are decoded in parallel), and arrow-go
+// gives each string column of each reader a Go slice of batch-size entries of 24 bytes that the
+// collector, not our pool, takes back. At 64k rows that was 0.37 GB of a national read's
+// garbage; at 16k it is 0.1 GB, for no measurable change in time (national peak RSS 3.14 ->
+// 2.95 GB).
+const parquetBatchRows = 16 * 1024
 
 // isString reports whether dt holds text: string, large_string, string_view, binary, or a
 // dictionary of those.
