@@ -518,3 +518,32 @@ func TestContextCanceled(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+// seenKeys finds every duplicate and only duplicates, also when keys share a hash: with every
+// key hashed alike, or half of them, the answers are those of a plain map of keys.
+func TestSeenKeysHashCollisions(t *testing.T) {
+	keys := []string{"a", "b", "a", "c", "b", "d", "c", "a", "e", "d"}
+	for name, hash := range map[string]func(string) uint64{
+		"maphash":     newSeenKeys[string]().hash,
+		"all collide": func(string) uint64 { return 7 },
+		"by length":   func(k string) uint64 { return uint64(len(k) + int(k[0])%2) },
+	} {
+		s := seenKeys[string]{hash: hash, byHash: map[uint64]int{}}
+		first := map[string]int{}
+		var kept []string // the table's rows: duplicates are not kept
+		for _, k := range keys {
+			at, dup := s.firstOrAdd(k, len(kept), func(i int) string { return kept[i] })
+			want, wantDup := first[k]
+			if dup != wantDup || (dup && kept[at] != k) || (dup && at != want) {
+				t.Fatalf("%s: key %q: got (%d, %v), want (%d, %v)", name, k, at, dup, want, wantDup)
+			}
+			if !dup {
+				first[k] = len(kept)
+				kept = append(kept, k)
+			}
+		}
+		if len(kept) != 5 {
+			t.Errorf("%s: kept %v, want the 5 distinct keys", name, kept)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package readers
 
 import (
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"math"
 	"slices"
@@ -46,8 +47,52 @@ type table[T any, K comparable] struct {
 	key     func(r *T) K
 	keyCols string            // key column names, for the reject's column
 	keyVal  func(r *T) string // key values, for the reject's value
-	seen    map[K]int
+	seen    seenKeys[K]
 	row     func(r *T) *int
+}
+
+// seenKeys finds the first row with a key. Keys are found by their hash, in a map of 16-byte
+// entries from hash to the row's position in the table's slice, and compared with that row's
+// key; the rare key whose hash another key already holds goes to a map of whole keys. A map of
+// whole keys for every row (48 to 72 bytes an entry for the entity-keyed tables) was a third
+// of a national read's garbage, and probing it hashed the key the slow way.
+type seenKeys[K comparable] struct {
+	hash   func(K) uint64
+	byHash map[uint64]int
+	others map[K]int
+}
+
+func newSeenKeys[K comparable]() seenKeys[K] {
+	seed := maphash.MakeSeed()
+	return seenKeys[K]{hash: func(k K) uint64 { return maphash.Comparable(seed, k) }, byHash: map[uint64]int{}}
+}
+
+// firstOrAdd returns the position of the first row with key k, whose key keyAt gives; else it
+// records k at position at and returns false.
+func (s *seenKeys[K]) firstOrAdd(k K, at int, keyAt func(int) K) (int, bool) {
+	h := s.hash(k)
+	i, hit := s.byHash[h]
+	if !hit {
+		s.byHash[h] = at
+		return 0, false
+	}
+	if keyAt(i) == k {
+		return i, true
+	}
+	if i, dup := s.others[k]; dup {
+		return i, true
+	}
+	if s.others == nil {
+		s.others = map[K]int{}
+	}
+	s.others[k] = at
+	return 0, false
+}
+
+func (s *seenKeys[K]) grow(n int) {
+	m := make(map[uint64]int, len(s.byHash)+n)
+	maps.Copy(m, s.byHash)
+	s.byHash = m
 }
 
 func (t *table[T, K]) decode(c *rowCtx) bool {
@@ -61,13 +106,11 @@ func (t *table[T, K]) decode(c *rowCtx) bool {
 	t.dec(c, r)
 	if !c.failed && t.key != nil {
 		k := t.key(r)
-		if first, dup := t.seen[k]; dup {
+		if first, dup := t.seen.firstOrAdd(k, n, func(i int) K { return t.key(&rows[i]) }); dup {
 			c.failed = true
 			v := t.keyVal(r)
 			c.rej = model.Reject{Column: t.keyCols, Value: v, Code: CodeDuplicateKey,
-				Message: fmt.Sprintf("duplicate key (%s) = (%s): first seen at row %d, which is kept", t.keyCols, v, first)}
-		} else {
-			t.seen[k] = c.row
+				Message: fmt.Sprintf("duplicate key (%s) = (%s): first seen at row %d, which is kept", t.keyCols, v, *t.row(&rows[first]))}
 		}
 	}
 	if c.failed {
@@ -82,9 +125,7 @@ func (t *table[T, K]) decode(c *rowCtx) bool {
 func (t *table[T, K]) grow(n int) {
 	*t.out = slices.Grow(*t.out, n)
 	if t.key != nil {
-		seen := make(map[K]int, len(t.seen)+n)
-		maps.Copy(seen, t.seen)
-		t.seen = seen
+		t.seen.grow(n)
 	}
 }
 
@@ -92,7 +133,7 @@ func newTable[T any, K comparable](out *[]T, row func(*T) *int, dec func(*rowCtx
 	keyCols string, key func(*T) K, keyVal func(*T) string) *table[T, K] {
 	t := &table[T, K]{out: out, dec: dec, row: row, key: key, keyCols: keyCols, keyVal: keyVal}
 	if key != nil {
-		t.seen = make(map[K]int)
+		t.seen = newSeenKeys[K]()
 	}
 	return t
 }
