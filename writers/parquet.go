@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -98,8 +99,9 @@ type parquetTable[T any] struct {
 // columnScratch is what one column's writes reuse: its definition levels and its arrow-go
 // write context (which holds scratch buffers, so one per column written at once).
 type columnScratch struct {
-	def  []int16
-	wctx context.Context
+	def    []int16
+	values []parquet.ByteArray // writeDictStrings
+	wctx   context.Context
 }
 
 func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T], mem memory.Allocator, meta map[string]string, workers int) (*parquetTable[T], error) {
@@ -188,19 +190,53 @@ func (t *parquetTable[T]) writeColumn(i int, arr arrow.Array) error {
 		return err
 	}
 	c := &t.cols[i]
-	if !t.fields[i].Nullable {
-		return pqarrow.WriteArrowToColumn(c.wctx, cw, arr, nil, nil, false)
-	}
-	c.def = slices.Grow(c.def[:0], arr.Len())[:arr.Len()]
+	var def []int16
 	nulls := arr.NullN()
-	for j := range c.def {
-		if nulls > 0 && arr.IsNull(j) {
-			c.def[j] = 0
-		} else {
-			c.def[j] = 1
+	if t.fields[i].Nullable {
+		c.def = slices.Grow(c.def[:0], arr.Len())[:arr.Len()]
+		for j := range c.def {
+			if nulls > 0 && arr.IsNull(j) {
+				c.def[j] = 0
+			} else {
+				c.def[j] = 1
+			}
 		}
+		def = c.def
 	}
-	return pqarrow.WriteArrowToColumn(c.wctx, cw, arr, c.def, nil, nulls > 0)
+	if wr, ok := cw.(*file.ByteArrayColumnChunkWriter); ok && !wr.SupportsArrowOffsets() {
+		return c.writeDictStrings(wr, arr.(*array.String), def, nulls > 0)
+	}
+	return pqarrow.WriteArrowToColumn(c.wctx, cw, arr, def, nil, nulls > 0)
+}
+
+// writeDictStrings writes a string column to a dictionary-encoded chunk as
+// pqarrow.WriteArrowToColumn does (the same writer calls with the same arguments, so the same
+// bytes), except that the values' []parquet.ByteArray is the column's own, reused from batch to
+// batch: pqarrow makes a new one for every batch of a dictionary-encoded string column (at
+// national scale half a gigabyte of garbage for the determinations' twelve such columns).
+func (c *columnScratch) writeDictStrings(wr *file.ByteArrayColumnChunkWriter, arr *array.String, def []int16, leafNullable bool) error {
+	info := wr.LevelInfo()
+	singleNullable := info.DefLevel == info.RepeatedAncestorDefLevel+1 && leafNullable
+	maybeParentNulls := info.HasNullableValues() && !singleNullable
+	if maybeParentNulls && !wr.HasBitsBuffer() {
+		buf := memory.NewResizableBuffer(wr.Properties().Allocator())
+		buf.Resize(int(bitutil.BytesForBits(wr.Properties().WriteBatchSize())))
+		wr.SetBitsBuffer(buf)
+	}
+	noNulls := wr.Descr().SchemaNode().RepetitionType() == parquet.Repetitions.Required || arr.NullN() == 0
+	offsets, data := arr.ValueOffsets(), arr.ValueBytes()
+	c.values = slices.Grow(c.values[:0], arr.Len())[:arr.Len()]
+	for j := range c.values {
+		c.values[j] = parquet.ByteArray(data[offsets[j]:offsets[j+1]])
+	}
+	var err error
+	if !maybeParentNulls && noNulls {
+		_, err = wr.WriteBatch(c.values, def, nil)
+	} else {
+		_, err = wr.WriteBatchSpacedWithError(c.values, def, nil, arr.NullBitmapBytes(), int64(arr.Data().Offset()))
+	}
+	clear(c.values) // no reference to the batch's bytes outlives it
+	return err
 }
 
 func (t *parquetTable[T]) closeRowGroup() error {
