@@ -439,7 +439,6 @@ func (ix *index) rowScored(base model.Determination, p model.Pathway, f *rules.F
 
 // groupFacts is what a group's determination decided that its subgroups inherit.
 type groupFacts struct {
-	base   model.Determination // statuses, shares, source
 	piAuto []string
 	apps   []rules.Application
 	best   model.OptFloat // the highest final score of its rows
@@ -507,19 +506,10 @@ func (ix *index) shareStatuses(g *model.Determination, c statusCounts) {
 
 // decideGroup decides one TIN as a group, writing its determination rows into dst.
 func (ix *index) decideGroup(ti int32, tf tinFacts, inds []indivResult, dst []model.Determination) groupFacts {
-	t := &ix.tins[ti]
-	var c statusCounts
-	for _, m := range t.members {
-		c.add(&inds[m])
-	}
-	g := model.Determination{Level: model.LevelGroup, TIN: t.tin, SmallPractice: tf.small, StatusSource: "derived"}
-	ix.shareStatuses(&g, c)
-	if tf.smallGiven {
-		g.StatusSource = "mixed"
-	}
+	g, c := ix.groupBase(ti, tf, inds)
 	piAuto := groupPIReasons(&g, c)
 	inf := ix.tinInfo(ti)
-	gf := groupFacts{base: g, piAuto: piAuto, apps: inf.applications()}
+	gf := groupFacts{piAuto: piAuto, apps: inf.applications()}
 	for j, p := range inf.pathwaysOr(model.PathwayTraditional) {
 		f := rules.Facts{
 			Level:          model.LevelGroup,
@@ -534,6 +524,24 @@ func (ix *index) decideGroup(ti int32, tf tinFacts, inds []indivResult, dst []mo
 	}
 	gf.best = bestScore(dst)
 	return gf
+}
+
+// groupBase is the start of TIN ti's group rows: its statuses after the >75% rules, their
+// shares and source, and the counts they came from. Subgroups start from it too; it is worked
+// out again for them rather than kept for every group (a row of 500 bytes for each of 300,000
+// TINs at national scale, for a few thousand subgroups).
+func (ix *index) groupBase(ti int32, tf tinFacts, inds []indivResult) (model.Determination, statusCounts) {
+	t := &ix.tins[ti]
+	var c statusCounts
+	for _, m := range t.members {
+		c.add(&inds[m])
+	}
+	g := model.Determination{Level: model.LevelGroup, TIN: t.tin, SmallPractice: tf.small, StatusSource: "derived"}
+	ix.shareStatuses(&g, c)
+	if tf.smallGiven {
+		g.StatusSource = "mixed"
+	}
+	return g, c
 }
 
 func share(count, n int) model.OptFloat {

@@ -208,7 +208,7 @@ func (ix *index) subgroups(lv *levels, tins []tinFacts, inds []indivResult, grou
 		}
 		gi := ix.tinPos[tin]
 		gf := &groups[gi]
-		g := gf.base
+		g, _ := ix.groupBase(int32(gi), tins[gi], inds)
 		g.Level, g.SubgroupID, g.TIN, g.Flags = model.LevelSubgroup, id, tin, flags
 		eligible := false
 		for _, m := range members {
