@@ -133,7 +133,7 @@ type index struct {
 	// infos: at national scale every clinician is probed, and one probe of a big map costs a
 	// cache miss.
 	entities entityMap
-	infos    []entityInfo
+	infos    infoStore
 
 	costGiven bool
 
@@ -147,11 +147,9 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	ix := &index{
 		year:         y,
 		in:           in,
-		tinPos:       map[string]int{},
 		groups:       map[string]*model.Group{},
 		apmEntityEUC: map[string]string{},
 		entities:     newEntityMap(max(len(in.Scores), len(in.Submissions), len(in.CostMeasures))),
-		infos:        make([]entityInfo, 0, max(len(in.Scores), len(in.Submissions), len(in.CostMeasures))),
 		areas:        areas,
 	}
 
@@ -187,19 +185,19 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 			}
 			continue
 		}
-		inf := &ix.infos[ix.infoIndex(k)]
+		inf := ix.infos.at(ix.infoIndex(k))
 		inf.apps = append(inf.apps, rules.Application{ID: e.ApplicationID, Type: e.ExceptionType, Categories: e.Categories})
 	}
 	if in.Has(model.TableCostMeasures) {
 		ix.costGiven = true
 		for _, m := range in.CostMeasures {
 			if m.AttributedCases >= m.CaseMinimum {
-				ix.infos[ix.infoIndex(ek(m.Entity))].costMet = true
+				ix.infos.at(ix.infoIndex(ek(m.Entity))).costMet = true
 			}
 		}
 	}
 	for i := range in.Scores {
-		ix.infos[ix.infoIndex(ek(in.Scores[i].Entity))].score = &in.Scores[i]
+		ix.infos.at(ix.infoIndex(ek(in.Scores[i].Entity))).score = &in.Scores[i]
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -208,7 +206,7 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	// Submissions: the pathways each entity reported, and its qualifying data by category.
 	for i := range in.Submissions {
 		s := &in.Submissions[i]
-		inf := &ix.infos[ix.infoIndex(ek(s.Entity))]
+		inf := ix.infos.at(ix.infoIndex(ek(s.Entity)))
 		if !slices.Contains(inf.pathways, s.Pathway) {
 			inf.pathways = append(inf.pathways, s.Pathway)
 		}
@@ -222,8 +220,8 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 		}
 		d[s.Category] = append(d[s.Category], rules.Submission{ID: s.SubmissionID, Claims: s.SubmissionMethod == "claims"})
 	}
-	for i := range ix.infos {
-		if ps := ix.infos[i].pathways; len(ps) > 1 {
+	for i := range int32(ix.infos.len()) {
+		if ps := ix.infos.at(i).pathways; len(ps) > 1 {
 			slices.SortFunc(ps, func(a, b model.Pathway) int { return cmp.Compare(pathwayOrder[a], pathwayOrder[b]) })
 		}
 	}
@@ -246,7 +244,27 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 func (ix *index) arrangeClinicians() {
 	cl := ix.in.Clinicians
 	sortClinicians(cl)
-	ix.individuals = make([]individual, 0, len(cl))
+	// Count first, so every slice and map is made once at its size.
+	nInds, nTINs := 0, 0
+	for i := range cl {
+		switch {
+		case i == 0 || cl[i].TIN != cl[i-1].TIN:
+			nTINs++
+			nInds++
+		case cl[i].NPI != cl[i-1].NPI:
+			nInds++
+		}
+	}
+	ix.individuals = make([]individual, 0, nInds)
+	ix.tins = make([]tinIndex, 0, nTINs)
+	ix.tinPos = make(map[string]int, nTINs)
+	// A TIN's individuals are consecutive (sorted by TIN): its members are a window of one
+	// shared list of the individuals' indices.
+	seq := make([]int, nInds)
+	for i := range seq {
+		seq[i] = i
+	}
+	first := 0 // the current TIN's first individual
 	for lo := 0; lo < len(cl); {
 		c := &cl[lo]
 		hi := lo + 1
@@ -257,10 +275,10 @@ func (ix *index) arrangeClinicians() {
 		if len(ix.tins) == 0 || ix.tins[len(ix.tins)-1].tin != c.TIN {
 			ix.tinPos[c.TIN] = len(ix.tins)
 			ix.tins = append(ix.tins, tinIndex{tin: c.TIN, infoAt: -1})
+			first = n
 		}
 		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi], tinAt: int32(len(ix.tins) - 1), infoAt: -1})
-		t := &ix.tins[len(ix.tins)-1]
-		t.members = append(t.members, n)
+		ix.tins[len(ix.tins)-1].members = seq[first : n+1 : n+1]
 		lo = hi
 	}
 }
@@ -412,6 +430,31 @@ type entityInfo struct {
 	score    *model.Score
 }
 
+// infoStore holds the entityInfos, numbered from 0 in the order they are added, in chunks of
+// infoChunk: a national run has about two million, and one growing slice would copy them
+// (a few hundred megabytes of fresh memory, half of it left as garbage) each time it doubles.
+type infoStore struct {
+	chunks [][]entityInfo
+	n      int
+}
+
+const infoChunkBits = 16
+const infoChunk = 1 << infoChunkBits
+
+// add appends an empty entityInfo and returns its number.
+func (s *infoStore) add() int32 {
+	if s.n%infoChunk == 0 {
+		s.chunks = append(s.chunks, make([]entityInfo, infoChunk))
+	}
+	s.n++
+	return int32(s.n - 1)
+}
+
+// at returns entityInfo i (0 <= i < len).
+func (s *infoStore) at(i int32) *entityInfo { return &s.chunks[i>>infoChunkBits][i&(infoChunk-1)] }
+
+func (s *infoStore) len() int { return s.n }
+
 // pathwayData is an entity's qualifying submissions in one pathway, by category.
 type pathwayData struct {
 	pathway model.Pathway
@@ -423,8 +466,7 @@ func (ix *index) infoIndex(k ekey) int32 {
 	if i, ok := ix.entities.get(k); ok {
 		return i
 	}
-	i := int32(len(ix.infos))
-	ix.infos = append(ix.infos, entityInfo{})
+	i := ix.infos.add()
 	ix.entities.put(k, i)
 	return i
 }
@@ -433,7 +475,7 @@ func (ix *index) infoIndex(k ekey) int32 {
 // accept nil.
 func (ix *index) info(k ekey) *entityInfo {
 	if i, ok := ix.entities.get(k); ok {
-		return &ix.infos[i]
+		return ix.infos.at(i)
 	}
 	return nil
 }
@@ -517,7 +559,7 @@ func (ix *index) locateInfos(ctx context.Context, workers int) error {
 // tinInfo returns the entityInfo of the group of ix.tins[i], nil when no other table names it.
 func (ix *index) tinInfo(i int32) *entityInfo {
 	if at := ix.tins[i].infoAt; at >= 0 {
-		return &ix.infos[at]
+		return ix.infos.at(at)
 	}
 	return nil
 }
@@ -527,7 +569,7 @@ func (ix *index) infoOf(ind *individual) *entityInfo {
 	if ind.infoAt < 0 {
 		return nil
 	}
-	return &ix.infos[ind.infoAt]
+	return ix.infos.at(ind.infoAt)
 }
 
 // qualifying returns the entity's qualifying submissions in a pathway, by category.
