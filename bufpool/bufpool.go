@@ -132,6 +132,15 @@ func alloc(size, capacity int) []byte {
 	return buf[shift : shift+size : shift+capacity]
 }
 
+// SetLimit changes how many bytes of freed buffers the pool keeps, leaving what it holds
+// beyond the new limit to the collector (as Trim).
+func (p *Pool) SetLimit(limit int) {
+	p.Trim(limit)
+	p.mu.Lock()
+	p.limit = limit
+	p.mu.Unlock()
+}
+
 // Trim leaves free buffers to the collector, the largest first, until at most keep bytes are
 // held. The pool stays usable. A run trims it when a stage that needed many buffers (the
 // read) is over, so the memory they hold can be collected and reused for something else.

@@ -319,8 +319,13 @@ func (m *Measurements) MeasureIndex(index map[string]int32, id string) int32 {
 
 // Score is one row of `scores`: category scores computed upstream for one entity.
 type Score struct {
-	Row                 int
-	Entity              EntityKey
+	Row    int
+	Entity EntityKey
+	CategoryScores
+}
+
+// CategoryScores are an entity's scores as `scores` gives them: what the rules read of a Score.
+type CategoryScores struct {
 	Quality, Cost       OptFloat
 	IA, PI              OptFloat
 	ComplexPatientBonus OptFloat

@@ -121,14 +121,14 @@ type sinks struct {
 	clinicianScores func([]model.ClinicianScore) error
 }
 
-// determine is Determine. indexed, when not nil, is called once the index is built: Run
-// uses it to drop the input rows only the index needs and to collect them. Rows with a sink go
-// to it (and are not kept in the Result).
+// determine is Determine. indexed, when not nil (Run), is called once the index is built, and
+// the input tables only the index needs are consumed: dropped from in as they are filed (see
+// buildIndex). Rows with a sink go to it (and are not kept in the Result).
 func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, indexed func(), out sinks) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	ix, err := buildIndex(ctx, y, in, areas, workers)
+	ix, err := buildIndex(ctx, y, in, areas, workers, indexed != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +423,7 @@ func (ix *index) row(base model.Determination, k ekey, p model.Pathway, f *rules
 	return ix.rowScored(base, p, f, ix.scoresOf(k))
 }
 
-func (ix *index) rowScored(base model.Determination, p model.Pathway, f *rules.Facts, sc *model.Score) model.Determination {
+func (ix *index) rowScored(base model.Determination, p model.Pathway, f *rules.Facts, sc *model.CategoryScores) model.Determination {
 	y := ix.year
 	d := y.Decide(f)
 	row := base
@@ -585,10 +585,7 @@ func (ix *index) notes(in *model.Inputs) []string {
 		notes = append(notes, fmt.Sprintf("automatic EUC areas: %s (%d ZIP codes, %d counties)", ix.areas.Source, z, c))
 	}
 	if in.Has(model.TableExceptions) {
-		counts := map[string]int{}
-		for _, e := range in.Exceptions {
-			counts[e.Status]++
-		}
+		counts := ix.exceptionStatuses
 		keys := make([]string, 0, len(counts))
 		for k := range counts {
 			keys = append(keys, k)

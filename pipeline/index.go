@@ -136,6 +136,9 @@ type index struct {
 	infos    infoStore
 
 	costGiven bool
+	scores    []model.CategoryScores // of the scores rows, in their order
+
+	exceptionStatuses map[string]int // exceptions rows by status, for the run's notes
 
 	areas *rules.Areas
 }
@@ -143,7 +146,11 @@ type index struct {
 // buildIndex arranges the inputs for lookup. The clinicians' order, the submissions'
 // qualifying data and the entity information of the other tables are worked out at the same
 // time; the submissions are filed once they are qualified.
-func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int) (*index, error) {
+//
+// With consume, each table that only the index needs (measurements, submissions, cost
+// measures, exceptions, scores) is dropped from in as soon as it is filed, so that a collection
+// during the rest of the work can take it: at national scale they are most of the input rows.
+func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, consume bool) (*index, error) {
 	ix := &index{
 		year:         y,
 		in:           in,
@@ -165,6 +172,9 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	})
 	g.Go(func() (err error) {
 		qualifies, err = qualifying(gctx, y, in, workers)
+		if consume {
+			in.Measurements = model.Measurements{}
+		}
 		return err
 	})
 
@@ -173,8 +183,10 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	}
 
 	// Approved applications by the entity they name (only approved ones change anything).
+	ix.exceptionStatuses = map[string]int{}
 	for i := range in.Exceptions {
 		e := &in.Exceptions[i]
+		ix.exceptionStatuses[e.Status]++
 		if e.Status != model.StatusApproved {
 			continue
 		}
@@ -196,8 +208,14 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 			}
 		}
 	}
+	// Scores: only the category scores, kept apart from the rows (a third of their size).
+	ix.scores = make([]model.CategoryScores, len(in.Scores))
 	for i := range in.Scores {
-		ix.infos.at(ix.infoIndex(ek(in.Scores[i].Entity))).score = &in.Scores[i]
+		ix.scores[i] = in.Scores[i].CategoryScores
+		ix.infos.at(ix.infoIndex(ek(in.Scores[i].Entity))).score = &ix.scores[i]
+	}
+	if consume {
+		in.Exceptions, in.CostMeasures, in.Scores = nil, nil, nil
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -219,6 +237,9 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 			d = &inf.data[len(inf.data)-1].cats
 		}
 		d[s.Category] = append(d[s.Category], rules.Submission{ID: s.SubmissionID, Claims: s.SubmissionMethod == "claims"})
+	}
+	if consume {
+		in.Submissions = nil
 	}
 	for i := range int32(ix.infos.len()) {
 		if ps := ix.infos.at(i).pathways; len(ps) > 1 {
@@ -423,11 +444,11 @@ func groupMeasurements(in *model.Inputs) measurementGroups {
 // entityInfo is what the exceptions, submissions, cost measures and scores tables say about one
 // entity.
 type entityInfo struct {
-	apps     []rules.Application // approved applications naming the entity
-	pathways []model.Pathway     // pathways it submitted in, in pathwayOrder
-	data     []pathwayData       // its qualifying submissions, by pathway
-	costMet  bool                // a cost measure meets its case minimum
-	score    *model.Score
+	apps     []rules.Application   // approved applications naming the entity
+	pathways []model.Pathway       // pathways it submitted in, in pathwayOrder
+	data     []pathwayData         // its qualifying submissions, by pathway
+	costMet  bool                  // a cost measure meets its case minimum
+	score    *model.CategoryScores // in index.scores
 }
 
 // infoStore holds the entityInfos, numbered from 0 in the order they are added, in chunks of
@@ -500,8 +521,8 @@ func (e *entityInfo) applications() []rules.Application {
 	return e.apps
 }
 
-// scores returns the entity's scores row, nil when none.
-func (e *entityInfo) scores() *model.Score {
+// scores returns the entity's scores, nil when none.
+func (e *entityInfo) scores() *model.CategoryScores {
 	if e == nil {
 		return nil
 	}
@@ -609,4 +630,4 @@ func (ix *index) costReasons(k ekey) []string { return ix.costReasonsOf(ix.info(
 func (ix *index) approvedOf(k ekey) []rules.Application { return ix.info(k).applications() }
 
 // scoresOf returns the entity's scores row, nil when none.
-func (ix *index) scoresOf(k ekey) *model.Score { return ix.info(k).scores() }
+func (ix *index) scoresOf(k ekey) *model.CategoryScores { return ix.info(k).scores() }

@@ -343,7 +343,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 		if in > 0 && ix.in.Has(model.TableScores) {
 			avg := sum / float64(in)
 			g.PIAverageScore = model.OptFloat{V: avg, Valid: true}
-			entity := model.Score{Entity: model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: id}}
+			var entity model.CategoryScores
 			if sc != nil {
 				entity = *sc
 			}
@@ -372,7 +372,7 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 // and its group (TIN) PI scores (rules.md apm.pi_average), null when neither is given.
 func (ix *index) participantPI(ind *individual) model.OptFloat {
 	var best model.OptFloat
-	for _, s := range []*model.Score{ix.infoOf(ind).scores(), ix.tinInfo(ind.tinAt).scores()} {
+	for _, s := range []*model.CategoryScores{ix.infoOf(ind).scores(), ix.tinInfo(ind.tinAt).scores()} {
 		if s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
 			best = s.PI
 		}

@@ -91,9 +91,13 @@ type Summary struct {
 	Stages   []StageTime
 }
 
-// arrowPoolBytes bounds the freed Arrow buffers kept for reuse between record batches: a few
-// batches of every table read or written at once.
-const arrowPoolBytes = 256 << 20
+// readPoolBytes bounds the freed Arrow buffers kept for reuse between record batches while
+// reading (a few row groups of every table read at once), writePoolBytes while writing (a few
+// batches of the tables written at once, which need far fewer).
+const (
+	readPoolBytes  = 256 << 20
+	writePoolBytes = 64 << 20
+)
 
 // ErrStrict is returned (wrapped) when --strict finds rejected rows.
 var ErrStrict = errors.New("rows were rejected and --strict is set")
@@ -119,7 +123,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		return nil, err
 	}
 	// One recycling pool holds the Arrow buffers of the read and of the write (see bufpool).
-	pool := bufpool.New(arrowPoolBytes)
+	pool := bufpool.New(readPoolBytes)
 	// The collector is off from the start of the read until the index is built, but for one
 	// collection between the two (see pauseCollector): both allocate almost only what they keep.
 	resume := pauseCollector()
@@ -142,6 +146,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	// paused: building the index reuses their pages instead of fresh ones, and the peak
 	// resident memory of a national run falls by about 0.5 GB for no measurable time.
 	pool.Trim(0)
+	pool.SetLimit(writePoolBytes)
 	runtime.GC()
 	s := &Summary{Year: y, Inputs: in}
 	for _, r := range in.Rejects {
@@ -211,9 +216,8 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		}
 		res, err = determine(ctx, y, in, areas, o.Workers, func() {
 			// The rows only the index needs (ten million measurements at national scale)
-			// go now, and the collector, paused since the read, runs once: what comes next
+			// are gone, and the collector, paused since the read, runs once: what comes next
 			// reuses their pages (fresh pages are much of a run's system time in a VM).
-			in.Measurements, in.Submissions, in.CostMeasures, in.Exceptions = model.Measurements{}, nil, nil, nil
 			resume()
 			runtime.GC()
 		}, streams)

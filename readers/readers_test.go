@@ -265,8 +265,8 @@ func TestDecode(t *testing.T) {
 			model.Measurement{Row: 3, SubmissionID: "SUB-2", MeasureID: "IA_EPA_1", Flags: model.HasValue | model.ValueYes},
 		),
 		Scores: []model.Score{{Row: 2, Entity: model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: "ACO1"},
-			Quality: model.OptFloat{V: 88.5, Valid: true}, IA: model.OptFloat{V: 40, Valid: true}, PI: model.OptFloat{V: 100, Valid: true},
-			ComplexPatientBonus: model.OptFloat{V: 2.5, Valid: true}}},
+			CategoryScores: model.CategoryScores{Quality: model.OptFloat{V: 88.5, Valid: true}, IA: model.OptFloat{V: 40, Valid: true},
+				PI: model.OptFloat{V: 100, Valid: true}, ComplexPatientBonus: model.OptFloat{V: 2.5, Valid: true}}}},
 		EUCAreas:     []model.EUCArea{{Row: 2, StateCode: "FL", CountyName: "Lee"}, {Row: 3, Zipcode: "33901"}},
 		CostMeasures: []model.CostMeasure{{Row: 2, Entity: model.EntityKey{Level: model.LevelIndividual, NPI: npiA, TIN: "012345678"}, MeasureID: "COST_EPI_1", AttributedCases: 25, CaseMinimum: 20}},
 	}

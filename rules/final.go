@@ -10,7 +10,7 @@ import (
 // when the decision is at the threshold; otherwise the sum of weight x category score / 100 for
 // every weighted category plus the complex patient bonus, at most 100. It is null when there is
 // no policy row, no scores row, or a weighted category has no score (missing is then true).
-func (y *Year) FinalScore(d *Decision, s *model.Score) (score model.OptFloat, missing bool) {
+func (y *Year) FinalScore(d *Decision, s *model.CategoryScores) (score model.OptFloat, missing bool) {
 	if d.AtThreshold {
 		return model.OptFloat{V: y.PerformanceThreshold, Valid: true}, false
 	}
