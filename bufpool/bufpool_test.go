@@ -103,6 +103,17 @@ func TestTrim(t *testing.T) {
 	if p.Held() != 64 {
 		t.Errorf("held %d after reuse, want 64", p.Held())
 	}
+	// A lower limit trims what is held and bounds what is kept from then on.
+	c, d := p.Allocate(1024), p.Allocate(1024)
+	p.Free(c)
+	p.SetLimit(1024) // 64 + 1024 held: the 1024 goes
+	if p.Held() != 64 {
+		t.Errorf("held %d after SetLimit(1024), want 64", p.Held())
+	}
+	p.Free(d) // would make 1088 > 1024: left to the collector
+	if p.Held() != 64 {
+		t.Errorf("held %d after freeing past the new limit, want 64", p.Held())
+	}
 }
 
 func TestConcurrentUse(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -181,5 +183,48 @@ func TestEveryClinicianDetermined(t *testing.T) {
 		if !seen[[2]string{c.NPI, c.TIN}] || !tins[c.TIN] {
 			t.Errorf("clinician %s/%s has no individual or group row", c.NPI, c.TIN)
 		}
+	}
+}
+
+// Determine leaves its inputs as they were; a run's determine consumes the tables only the
+// index needs as it files them, and decides the same rows.
+func TestDetermineConsumesOnlyInARun(t *testing.T) {
+	read := func() *model.Inputs {
+		in, err := readers.ReadAll(context.Background(), "../testdata/sample", readers.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.Measurements.Len() == 0 || len(in.Submissions) == 0 || len(in.Scores) == 0 || len(in.CostMeasures) == 0 || len(in.Exceptions) == 0 {
+			t.Fatal("the sample lacks a table this test needs")
+		}
+		return in
+	}
+	y, _ := mustSet(t).ForYear(2025)
+	in := read()
+	want, err := Determine(context.Background(), y, in, nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Measurements.Len() == 0 || len(in.Submissions) == 0 || len(in.Scores) == 0 || len(in.CostMeasures) == 0 || len(in.Exceptions) == 0 {
+		t.Error("Determine changed its inputs")
+	}
+	in = read()
+	indexed := false
+	got, err := determine(context.Background(), y, in, nil, 2, func() { indexed = true }, sinks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !indexed {
+		t.Error("indexed was not called")
+	}
+	if in.Measurements.Len() != 0 || in.Submissions != nil || in.Scores != nil || in.CostMeasures != nil || in.Exceptions != nil {
+		t.Error("a run's determine kept tables only the index needs")
+	}
+	if len(in.Clinicians) == 0 {
+		t.Error("a run's determine dropped the clinicians")
+	}
+	if !slices.EqualFunc(got.Determinations, want.Determinations, func(a, b model.Determination) bool { return reflect.DeepEqual(a, b) }) ||
+		!reflect.DeepEqual(got.ClinicianScores, want.ClinicianScores) || !reflect.DeepEqual(got.Notes, want.Notes) {
+		t.Error("consuming the inputs changed the determinations, clinician scores or notes")
 	}
 }
