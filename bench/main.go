@@ -76,13 +76,17 @@ func run() error {
 		if err != nil {
 			return err
 		}
+		run := []string{*reweigh, "run", "--year", strconv.Itoa(*year), "--in", fix, "--out", filepath.Join(tmp, "reweigh"), "--quiet"}
 		jobs := []struct {
 			name string
 			cmd  []string
+			env  []string
 		}{
-			{"reweigh run", []string{*reweigh, "run", "--year", strconv.Itoa(*year), "--in", fix, "--out", filepath.Join(tmp, "reweigh"), "--quiet"}},
-			{"duckdb reference", []string{self, "-mode", "duckdb", "-in", fix, "-out", filepath.Join(tmp, "duckdb.parquet"), "-sql", *sqlFile, "-year", strconv.Itoa(*year)}},
-			{"floor (read+write)", []string{self, "-mode", "floor", "-in", fix, "-out", filepath.Join(tmp, "floor")}},
+			{"reweigh run", run, nil},
+			// The soft memory limit reweigh sets itself in a container limited to 2 GiB (90%).
+			{"reweigh run, 2 GiB", run, []string{"GOMEMLIMIT=1843MiB"}},
+			{"duckdb reference", []string{self, "-mode", "duckdb", "-in", fix, "-out", filepath.Join(tmp, "duckdb.parquet"), "-sql", *sqlFile, "-year", strconv.Itoa(*year)}, nil},
+			{"floor (read+write)", []string{self, "-mode", "floor", "-in", fix, "-out", filepath.Join(tmp, "floor")}, nil},
 		}
 		rows, err := inputRows(fix)
 		if err != nil {
@@ -91,7 +95,7 @@ func run() error {
 		for _, j := range jobs {
 			var best *result
 			for range *runs {
-				r, err := measure(j.cmd)
+				r, err := measure(j.cmd, j.env)
 				if err != nil {
 					return fmt.Errorf("%s at %d: %w", j.name, n, err)
 				}
@@ -118,9 +122,11 @@ type result struct {
 	rss   int64 // bytes
 }
 
-// measure runs one command as a child process: wall time, user+system CPU, peak RSS.
-func measure(argv []string) (result, error) {
+// measure runs one command as a child process, with env added to the environment: wall time,
+// user+system CPU, peak RSS.
+func measure(argv, env []string) (result, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
@@ -258,8 +264,9 @@ func report(rs []result) {
 	fmt.Println()
 	for _, n := range scales {
 		rw, dk, fl := by["reweigh run"][n], by["duckdb reference"][n], by["floor (read+write)"][n]
-		fmt.Printf("n=%d: reweigh/duckdb %.2f (target <= 1.0), reweigh/floor %.2f (target <= 2.0)\n", n,
-			rw.wall.Seconds()/dk.wall.Seconds(), rw.wall.Seconds()/fl.wall.Seconds())
+		fmt.Printf("n=%d: reweigh/duckdb %.2f (target <= 1.0), reweigh/floor %.2f (target <= 2.0), peak RSS %.0f MiB (target < 2048; in 2 GiB: %.0f MiB, %.2fs)\n", n,
+			rw.wall.Seconds()/dk.wall.Seconds(), rw.wall.Seconds()/fl.wall.Seconds(), float64(rw.rss)/(1<<20),
+			float64(by["reweigh run, 2 GiB"][n].rss)/(1<<20), by["reweigh run, 2 GiB"][n].wall.Seconds())
 	}
 	if len(scales) >= 2 {
 		a, b := by["reweigh run"][scales[0]], by["reweigh run"][scales[len(scales)-1]]

@@ -126,6 +126,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	pool := bufpool.New(readPoolBytes)
 	// The collector is off from the start of the read until the index is built, but for one
 	// collection between the two (see pauseCollector): both allocate almost only what they keep.
+	defer limitToContainer()()
 	resume := pauseCollector()
 	defer resume()
 	var in *model.Inputs
