@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,8 +240,10 @@ func floor(ctx context.Context, in, out string) error {
 	for i, c := range inputs.Clinicians {
 		dets[i] = model.Determination{Level: model.LevelIndividual, NPI: c.NPI, TIN: c.TIN, Pathway: model.PathwayTraditional}
 	}
+	// As a run: columns encoded on every core.
 	return writers.Write(ctx, out, writers.FormatParquet, &writers.Output{
 		Determinations: dets, Rejects: inputs.Rejects, Manifest: writers.Manifest{Inputs: inputs.Stats}, Allocator: pool,
+		Workers: runtime.NumCPU(),
 	})
 }
 
