@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -780,8 +781,9 @@ func benchDeterminations(n int) *Output {
 	return out
 }
 
-func benchmarkWrite(b *testing.B, format Format) {
+func benchmarkWrite(b *testing.B, format Format, workers int) {
 	out := benchDeterminations(100_000)
+	out.Workers = workers
 	dir := b.TempDir()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -792,8 +794,12 @@ func benchmarkWrite(b *testing.B, format Format) {
 	}
 }
 
-func BenchmarkWriteDeterminationsParquet(b *testing.B) { benchmarkWrite(b, FormatParquet) }
-func BenchmarkWriteDeterminationsCSV(b *testing.B)     { benchmarkWrite(b, FormatCSV) }
+// Parquet with one worker, and with a worker per core as a run writes (columns encoded at once).
+func BenchmarkWriteDeterminationsParquet(b *testing.B) { benchmarkWrite(b, FormatParquet, 1) }
+func BenchmarkWriteDeterminationsParquetAllCores(b *testing.B) {
+	benchmarkWrite(b, FormatParquet, runtime.NumCPU())
+}
+func BenchmarkWriteDeterminationsCSV(b *testing.B) { benchmarkWrite(b, FormatCSV, 1) }
 
 func ExampleSchema() {
 	for _, c := range Schema(TableRejects) {
