@@ -15,18 +15,18 @@ import (
 // pauseCollector turns the Go collector off and returns the function that turns it back on
 // (calling it again does nothing). Run pauses it while reading and building the index.
 //
-// Reading allocates almost only what it keeps: the rows of every table, which live until
-// the determinations are made (the Arrow buffers are recycled by bufpool); so does building
-// the index. Collecting while the heap grows from nothing to two gigabytes finds little
-// garbage, yet at national scale it cost about a third of the read (the mark work, and write
-// barriers on every row appended while a mark runs): measured, the read took 7-9 s with the
-// collector off against 10-13 s with it on, for a peak RSS of 3.5 GiB either way
-// (docs/performance.md).
+// Reading allocates mostly what it keeps: the rows of every table, which live until the
+// index is built or the determinations are made (the Arrow buffers are recycled by bufpool);
+// so does building the index. Collecting while the heap grows from nothing to two gigabytes
+// finds little garbage, yet at national scale it cost about a third of the read (the mark
+// work, and write barriers on every row appended while a mark runs): measured in the second
+// round, the read took 7-9 s with the collector off against 10-13 s with it on
+// (docs/performance.md). Run collects once between the read and the index.
 //
 // The collector stays available as a safety net: a soft memory limit of half the machine's
-// memory (or the user's lower GOMEMLIMIT) makes it run if the heap ever gets there. Where the
-// machine's memory is unknown (no /proc/meminfo), or GOGC is set in the environment, nothing
-// changes.
+// memory, or the lower limit already set (the user's GOMEMLIMIT, or limitToContainer's), makes
+// it run if the heap ever gets there. Where the machine's memory is unknown (no
+// /proc/meminfo), or GOGC is set in the environment, nothing changes.
 func pauseCollector() (restore func()) {
 	total := physicalMemory()
 	if total <= 0 || os.Getenv("GOGC") != "" {
