@@ -235,8 +235,9 @@ func write(ctx context.Context, outDir string, format Format, out *Output, mem m
 }
 
 // A Run is one output directory being written: the table files go to a temporary directory
-// inside it and are renamed into place by Commit. The determinations table can be written
-// while the determinations are made (Determinations); the other tables are written by Commit.
+// inside it and are renamed into place by Commit. The determinations and clinician_scores
+// tables can be written while their rows are made (Determinations, ClinicianScores); the other
+// tables are written by Commit.
 type Run struct {
 	ctx     context.Context
 	outDir  string
