@@ -237,10 +237,9 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The input rows are not needed from here on (the summary keeps stats and rejects): let
-	// the collector have them before the outputs are built.
-	in.Clinicians, in.Groups, in.VirtualGroups, in.Subgroups, in.APMEntities = nil, nil, nil, nil, nil
-	in.Scores, in.EUCAreas = nil, nil
+	// The input rows still held (the index consumed the rest) are not needed from here on (the
+	// summary keeps stats and rejects): let the collector have them before the outputs are built.
+	in.Clinicians, in.Groups, in.VirtualGroups, in.Subgroups, in.APMEntities, in.EUCAreas = nil, nil, nil, nil, nil, nil
 	// As in determine: collect them now, so the writers' buffers reuse their pages.
 	runtime.GC()
 	s.Result = res

@@ -295,6 +295,7 @@ func (r *Run) Abort() {
 // Stream is one output table being written piece by piece, in output order.
 type Stream[T any] struct {
 	r      *Run
+	table  string
 	file   string // the table's file name
 	out    bufferedFile
 	tw     tableWriter[T]
@@ -331,7 +332,7 @@ func openStream[T any](r *Run, table string, fields []field[T]) (*Stream[T], err
 	if _, dup := r.streams[table]; dup {
 		return nil, fmt.Errorf("writers: %s is already being streamed", table)
 	}
-	s := &Stream[T]{r: r, file: table + r.cfg.format.Ext()}
+	s := &Stream[T]{r: r, table: table, file: table + r.cfg.format.Ext()}
 	f, err := createFile(filepath.Join(r.tmp, s.file))
 	if err != nil {
 		return nil, fmt.Errorf("writers: %w", err)
@@ -380,7 +381,7 @@ func (s *Stream[T]) Close() error {
 		s.out.f.Close()
 	}
 	if err == nil {
-		err = hook("table:" + strings.TrimSuffix(s.file, s.r.cfg.format.Ext()))
+		err = hook("table:" + s.table)
 	}
 	if err != nil {
 		s.err = fmt.Errorf("writers: %s: %w", s.file, err)
