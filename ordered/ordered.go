@@ -71,3 +71,106 @@ func Do[T any](ctx context.Context, workers, n int, work func(ctx context.Contex
 	}
 	return ctx.Err()
 }
+
+// Stream is Do for work that makes its result a piece at a time: produce(ctx, i, send) sends
+// the items of piece i, and deliver gets them in piece order and, within a piece, in the order
+// sent. A piece's producer is at most ahead items in front of its delivery (send blocks), and
+// at most workers+1 pieces are begun and not wholly delivered, so no more than
+// (workers+1)*(ahead+1) items are ever made and not delivered, however large a piece is. The
+// readers decode Parquet row groups this way: a row group's record batches reach the rows
+// while the rest of it is still being decoded, instead of the whole row group being held.
+//
+// An error from produce is returned once the items it sent before it are delivered. Stream
+// stops at the first error of produce, deliver or ctx; send then returns the ctx error (the
+// item not sent goes to discard), and items sent and never delivered go to discard (when not
+// nil). With workers = 1 it is the same code path with a limit of one.
+func Stream[T any](ctx context.Context, workers, n, ahead int, produce func(ctx context.Context, i int, send func(T) error) error, deliver func(i int, v T) error, discard func(T)) error {
+	workers, ahead = max(workers, 1), max(ahead, 1)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type piece struct {
+		items chan T
+		err   error // produce's, set before items is closed
+	}
+	pieces := make([]piece, n)
+	for i := range pieces {
+		pieces[i].items = make(chan T, ahead)
+	}
+	tokens := make(chan struct{}, workers+1) // one per piece begun and not wholly delivered
+	var g errgroup.Group
+	g.SetLimit(workers)
+	launched := make(chan struct{})
+	go func() {
+		defer close(launched)
+		for i := range n {
+			select {
+			case tokens <- struct{}{}:
+			case <-wctx.Done():
+				return
+			}
+			if wctx.Err() != nil {
+				return
+			}
+			g.Go(func() error {
+				p := &pieces[i]
+				defer close(p.items)
+				p.err = produce(wctx, i, func(v T) error {
+					select {
+					case p.items <- v:
+						return nil
+					case <-wctx.Done():
+						if discard != nil {
+							discard(v)
+						}
+						return wctx.Err()
+					}
+				})
+				return nil
+			})
+		}
+	}()
+	var err error
+	for i := 0; i < n && err == nil; i++ {
+		p := &pieces[i]
+		began := false // an item of piece i, or its end, came: its token was taken
+		for done := false; !done && err == nil; {
+			select {
+			case v, ok := <-p.items:
+				began = true
+				if !ok {
+					err, done = p.err, true
+					continue
+				}
+				err = deliver(i, v)
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		if began {
+			<-tokens
+		}
+	}
+	cancel()
+	<-launched
+	g.Wait()
+	if discard != nil {
+		for i := range pieces {
+			for drained := false; !drained; {
+				select {
+				case v, ok := <-pieces[i].items:
+					if ok {
+						discard(v)
+					} else {
+						drained = true
+					}
+				default:
+					drained = true
+				}
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}

@@ -268,36 +268,33 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 	}
 	defer clear(c.typed) // the batches are released: no reference outlives the read
 	// Row groups are decoded from Parquet into Arrow record batches by up to t.workers
-	// goroutines, a few row groups ahead, and their rows turned into model rows here, in file
-	// order, so rows, rejects and duplicate keys come out as from one sequential read.
-	err = ordered.Do(ctx, t.workers, pf.NumRowGroups(), func(ctx context.Context, g int) decodedRowGroup {
-		recs, err := decodeRowGroup(ctx, fr, leaves, g)
-		return decodedRowGroup{recs, err}
-	}, func(_ int, d decodedRowGroup) error {
-		defer d.release()
-		if d.err != nil {
-			return d.err
+	// goroutines, each a few batches ahead, and their rows turned into model rows here, in file
+	// order, so rows, rejects and duplicate keys come out as from one sequential read. A row
+	// group's batches reach the rows as they are decoded (ordered.Stream): holding whole row
+	// groups (a quarter of a million rows each, three per table) was most of a national read's
+	// transient memory.
+	err = ordered.Stream(ctx, t.workers, pf.NumRowGroups(), rowGroupBatchesAhead, func(ctx context.Context, g int, send func(arrow.RecordBatch) error) error {
+		return decodeRowGroup(ctx, fr, leaves, g, send)
+	}, func(_ int, rec arrow.RecordBatch) error {
+		defer rec.Release()
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		for _, rec := range d.recs {
-			if err := ctx.Err(); err != nil {
-				return err
+		cols := rec.Columns()
+		for _, m := range typedFeeds {
+			c.typed[feeds[m]] = cols[m]
+		}
+		for k := range int(rec.NumRows()) {
+			row++
+			c.row, c.k = row, k
+			for _, m := range textFeeds {
+				i := feeds[m]
+				c.cells[i] = cellString(cols[m], k, &c.bufs[i])
 			}
-			cols := rec.Columns()
-			for _, m := range typedFeeds {
-				c.typed[feeds[m]] = cols[m]
-			}
-			for k := range int(rec.NumRows()) {
-				row++
-				c.row, c.k = row, k
-				for _, m := range textFeeds {
-					i := feeds[m]
-					c.cells[i] = cellString(cols[m], k, &c.bufs[i])
-				}
-				t.emit()
-			}
+			t.emit()
 		}
 		return nil
-	}, decodedRowGroup.release)
+	}, arrow.RecordBatch.Release)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -307,21 +304,15 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 	return nil
 }
 
-// decodedRowGroup is one row group's record batches, or the error decoding it.
-type decodedRowGroup struct {
-	recs []arrow.RecordBatch
-	err  error
-}
+// rowGroupBatchesAhead is how many record batches a row group's decoder may make before the
+// rows take them.
+const rowGroupBatchesAhead = 2
 
-func (d decodedRowGroup) release() {
-	for _, r := range d.recs {
-		r.Release()
-	}
-}
-
-// decodeRowGroup reads the columns of one row group as record batches.
-func decodeRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, i int) (recs []arrow.RecordBatch, err error) {
-	err = guard(func() error {
+// decodeRowGroup reads the columns of one row group as record batches and sends each (retained;
+// the receiver releases it) as it is decoded.
+func decodeRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, i int, send func(arrow.RecordBatch) error) error {
+	var sendErr error // not a decoding error: the run is being stopped
+	err := guard(func() error {
 		rr, err := fr.GetRecordReader(ctx, leaves, []int{i})
 		if err != nil {
 			return err
@@ -330,18 +321,16 @@ func decodeRowGroup(ctx context.Context, fr *pqarrow.FileReader, leaves []int, i
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			rec.Retain()
-			recs = append(recs, rec)
-			if err := ctx.Err(); err != nil {
-				return err
+			if sendErr = send(rec); sendErr != nil {
+				return nil
 			}
 		}
 		return rr.Err()
 	})
-	if err != nil {
-		decodedRowGroup{recs: recs}.release()
-		return nil, err
+	if sendErr != nil {
+		return sendErr
 	}
-	return recs, nil
+	return err
 }
 
 // firstBadLeaf reads the columns one at a time, after reading them together failed, and returns
