@@ -123,7 +123,7 @@ type sinks struct {
 
 // determine is Determine. indexed, when not nil (Run), is called once the index is built, and
 // the input tables only the index needs are consumed: dropped from in as they are filed (see
-// buildIndex). Rows with a sink go to it (and are not kept in the Result).
+// buildIndex), and the clinicians once the individuals are decided. Rows with a sink go to it (and are not kept in the Result).
 func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, indexed func(), out sinks) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -178,6 +178,15 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		})
 	if err != nil {
 		return nil, err
+	}
+	if indexed != nil {
+		// Only the small-practice counts and the individuals' own decisions, both made, read
+		// the clinicians rows: a national run's largest table (a third of a gigabyte) goes
+		// before the groups, levels and clinician scores are decided.
+		for i := range ix.individuals {
+			ix.individuals[i].rows = nil
+		}
+		in.Clinicians = nil
 	}
 	groups := make([]groupFacts, len(ix.tins))
 	err = decideInShards(ctx, workers, len(groups), &free, emit,

@@ -6,14 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
 
-// pauseCollector turns the Go collector off and returns the function that turns it back on
-// (calling it again does nothing). Run pauses it while reading and building the index.
+// collector is a run's hold on the Go collector: paused while reading and building the index
+// (pauseCollector), the heap capped from the end of the read (capHeap), resumed once the index
+// is built (resume), and everything as it was at the end of the run (restore).
 //
 // Reading allocates mostly what it keeps: the rows of every table, which live until the
 // index is built or the determinations are made (the Arrow buffers are recycled by bufpool);
@@ -27,21 +28,82 @@ import (
 // memory, or the lower limit already set (the user's GOMEMLIMIT, or limitToContainer's), makes
 // it run if the heap ever gets there. Where the machine's memory is unknown (no
 // /proc/meminfo), or GOGC is set in the environment, nothing changes.
-func pauseCollector() (restore func()) {
+type collector struct {
+	active  bool  // the run controls the collector (see pauseCollector)
+	percent int   // GOGC before the run
+	limit   int64 // the soft memory limit before the run
+	cap     int64 // the heap cap set by capHeap; math.MaxInt64 before it
+	resumed bool
+	done    bool // restored
+}
+
+// pauseCollector turns the Go collector off (see collector).
+func pauseCollector() *collector {
+	c := &collector{cap: math.MaxInt64}
 	total := physicalMemory()
 	if total <= 0 || os.Getenv("GOGC") != "" {
-		return func() {}
+		return c
 	}
-	limit := debug.SetMemoryLimit(-1) // the current limit, unchanged
-	debug.SetMemoryLimit(min(limit, total/2))
-	percent := debug.SetGCPercent(-1)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			debug.SetGCPercent(percent)
-			debug.SetMemoryLimit(limit)
-		})
+	c.active = true
+	c.limit = debug.SetMemoryLimit(-1) // the current limit, unchanged
+	debug.SetMemoryLimit(min(c.limit, total/2))
+	c.percent = debug.SetGCPercent(-1)
+	return c
+}
+
+// heapHeadroomPercent is how far above the live heap at the end of the read (the input rows,
+// just collected) capHeap lets the heap grow for the rest of the run.
+const heapHeadroomPercent = 50
+
+// capHeap, called right after a collection at the end of the read, caps the heap for the rest
+// of the run at the live heap (the input rows) plus heapHeadroomPercent: a soft memory limit,
+// kept when the collector resumes, unless a lower one is set or the user set GOMEMLIMIT.
+//
+// With the collector's default pacing (GOGC=100) the heap grows to twice the live heap before
+// each collection: the index and the decisions, on top of the rows, made a national run's heap
+// reach 2.35 GB (live 1.2 GB at the collection before), 2.3-2.5 GB of resident memory. Capped,
+// the collector runs a few more times while the determinations are made, with the rows the
+// index consumed and the clinicians already gone (determine), for about half a second:
+// docs/performance.md. The cap grows with the input, so it never makes a larger run thrash
+// the way a fixed limit would.
+func (c *collector) capHeap() {
+	if !c.active || os.Getenv("GOMEMLIMIT") != "" {
+		return
 	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	c.cap = heapCap(int64(sample[0].Value.Uint64()))
+	debug.SetMemoryLimit(min(debug.SetMemoryLimit(-1), c.cap))
+}
+
+// heapCap is the soft memory limit for a live heap of live bytes (capHeap): live plus
+// heapHeadroomPercent, and at least 64 MiB of room.
+func heapCap(live int64) int64 {
+	return live + max(live*heapHeadroomPercent/100, 64<<20)
+}
+
+// resume turns the collector back on with the run's heap cap (capHeap) as its soft memory
+// limit, or the one from before the run when lower. Calling it again does nothing.
+func (c *collector) resume() {
+	if !c.active || c.resumed {
+		return
+	}
+	c.resumed = true
+	debug.SetGCPercent(c.percent)
+	debug.SetMemoryLimit(min(c.limit, c.cap))
+}
+
+// restore puts GOGC and the soft memory limit back as they were before the run.
+func (c *collector) restore() {
+	if !c.active || c.done {
+		return
+	}
+	c.done = true
+	debug.SetGCPercent(c.percent)
+	debug.SetMemoryLimit(c.limit)
 }
 
 // physicalMemory returns the machine's memory in bytes from /proc/meminfo, 0 when unknown.

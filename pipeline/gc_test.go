@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -37,4 +40,69 @@ func TestContainerMemory(t *testing.T) {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}
+}
+
+// The heap cap is the live heap plus half, with at least 64 MiB of room.
+func TestHeapCap(t *testing.T) {
+	for _, c := range []struct{ live, want int64 }{
+		{0, 64 << 20},
+		{10 << 20, 74 << 20},
+		{128 << 20, 192 << 20},
+		{1240 << 20, 1860 << 20}, // a national run's rows
+	} {
+		if got := heapCap(c.live); got != c.want {
+			t.Errorf("heapCap(%d MiB) = %d MiB, want %d MiB", c.live>>20, got>>20, c.want>>20)
+		}
+	}
+}
+
+// A run's collector: off while reading, capped after the read, back on under the cap, and
+// everything as before at the end. It changes process-wide settings: not parallel.
+func TestCollector(t *testing.T) {
+	if physicalMemory() <= 0 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("the collector is left alone here (no /proc/meminfo, or GOGC/GOMEMLIMIT set)")
+	}
+	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
+
+	c := pauseCollector()
+	if p := debug.SetGCPercent(-1); p != -1 {
+		t.Errorf("paused: GOGC %d", p)
+	}
+	if l := debug.SetMemoryLimit(-1); l != physicalMemory()/2 {
+		t.Errorf("paused: limit %d, want half the memory %d", l, physicalMemory()/2)
+	}
+	runtime.GC()
+	c.capHeap()
+	capped := debug.SetMemoryLimit(-1)
+	if capped != c.cap || capped < 64<<20 || capped >= physicalMemory()/2 {
+		t.Errorf("capped: limit %d, cap %d", capped, c.cap)
+	}
+	c.resume()
+	c.resume()
+	if p := debug.SetGCPercent(-1); p != 100 {
+		t.Errorf("resumed: GOGC %d, want 100", p)
+	}
+	debug.SetGCPercent(100)
+	if l := debug.SetMemoryLimit(-1); l != capped {
+		t.Errorf("resumed: limit %d, want the cap %d", l, capped)
+	}
+	c.restore()
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		t.Errorf("restored: limit %d", l)
+	}
+	if p := debug.SetGCPercent(-1); p != 100 {
+		t.Errorf("restored: GOGC %d", p)
+	}
+	debug.SetGCPercent(100)
+
+	// A user's GOMEMLIMIT is their budget: no cap below it.
+	t.Setenv("GOMEMLIMIT", "8GiB")
+	c = pauseCollector()
+	runtime.GC()
+	c.capHeap()
+	if c.cap != math.MaxInt64 {
+		t.Errorf("GOMEMLIMIT set: capped at %d", c.cap)
+	}
+	c.restore()
 }

@@ -92,7 +92,8 @@ type Summary struct {
 }
 
 // readPoolBytes bounds the freed Arrow buffers kept for reuse between record batches while
-// reading (a few row groups of every table read at once), writePoolBytes while writing (a few
+// reading (the record batches in flight from the row groups being decoded), writePoolBytes while
+// writing (a few
 // batches of the tables written at once, which need far fewer).
 const (
 	readPoolBytes  = 256 << 20
@@ -127,8 +128,8 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	// The collector is off from the start of the read until the index is built, but for one
 	// collection between the two (see pauseCollector): both allocate almost only what they keep.
 	defer limitToContainer()()
-	resume := pauseCollector()
-	defer resume()
+	gc := pauseCollector()
+	defer gc.restore()
 	var in *model.Inputs
 	err = tm.run(StageRead, func() (err error) {
 		in, err = readers.ReadAll(ctx, o.InDir, readers.Options{Workers: o.Workers, Allocator: pool})
@@ -150,6 +151,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	pool.Trim(0)
 	pool.SetLimit(writePoolBytes)
 	runtime.GC()
+	gc.capHeap()
 	s := &Summary{Year: y, Inputs: in}
 	for _, r := range in.Rejects {
 		if r.Severity == model.SeverityError {
@@ -220,7 +222,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 			// The rows only the index needs (ten million measurements at national scale)
 			// are gone, and the collector, paused since the read, runs once: what comes next
 			// reuses their pages (fresh pages are much of a run's system time in a VM).
-			resume()
+			gc.resume()
 			runtime.GC()
 		}, streams)
 		if res != nil {

@@ -187,7 +187,8 @@ func TestEveryClinicianDetermined(t *testing.T) {
 }
 
 // Determine leaves its inputs as they were; a run's determine consumes the tables only the
-// index needs as it files them, and decides the same rows.
+// index needs as it files them, and the clinicians once the individuals are decided, and
+// decides the same rows.
 func TestDetermineConsumesOnlyInARun(t *testing.T) {
 	read := func() *model.Inputs {
 		in, err := readers.ReadAll(context.Background(), "../testdata/sample", readers.Options{})
@@ -205,7 +206,7 @@ func TestDetermineConsumesOnlyInARun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Measurements.Len() == 0 || len(in.Submissions) == 0 || len(in.Scores) == 0 || len(in.CostMeasures) == 0 || len(in.Exceptions) == 0 {
+	if in.Measurements.Len() == 0 || len(in.Submissions) == 0 || len(in.Scores) == 0 || len(in.CostMeasures) == 0 || len(in.Exceptions) == 0 || len(in.Clinicians) == 0 {
 		t.Error("Determine changed its inputs")
 	}
 	in = read()
@@ -220,8 +221,12 @@ func TestDetermineConsumesOnlyInARun(t *testing.T) {
 	if in.Measurements.Len() != 0 || in.Submissions != nil || in.Scores != nil || in.CostMeasures != nil || in.Exceptions != nil {
 		t.Error("a run's determine kept tables only the index needs")
 	}
-	if len(in.Clinicians) == 0 {
-		t.Error("a run's determine dropped the clinicians")
+	// The clinicians go once the individuals are decided; the tables the levels read stay.
+	if in.Clinicians != nil {
+		t.Error("a run's determine kept the clinicians")
+	}
+	if len(in.Groups) == 0 || len(in.APMEntities) == 0 {
+		t.Error("a run's determine dropped a table the levels read")
 	}
 	if !slices.EqualFunc(got.Determinations, want.Determinations, func(a, b model.Determination) bool { return reflect.DeepEqual(a, b) }) ||
 		!reflect.DeepEqual(got.ClinicianScores, want.ClinicianScores) || !reflect.DeepEqual(got.Notes, want.Notes) {
