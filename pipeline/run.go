@@ -92,9 +92,8 @@ type Summary struct {
 }
 
 // readPoolBytes bounds the freed Arrow buffers kept for reuse between record batches while
-// reading (the record batches in flight from the row groups being decoded), writePoolBytes while
-// writing (a few
-// batches of the tables written at once, which need far fewer).
+// reading (the batches in flight from the row groups being decoded), writePoolBytes while
+// writing (a few batches of the tables written at once, which need far fewer).
 const (
 	readPoolBytes  = 256 << 20
 	writePoolBytes = 64 << 20
