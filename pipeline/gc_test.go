@@ -42,12 +42,13 @@ func TestContainerMemory(t *testing.T) {
 	}
 }
 
-// The heap cap is the live heap plus half, with at least 64 MiB of room.
+// The heap cap is the live heap plus half, with at least 512 MiB of room.
 func TestHeapCap(t *testing.T) {
 	for _, c := range []struct{ live, want int64 }{
-		{0, 64 << 20},
-		{10 << 20, 74 << 20},
-		{128 << 20, 192 << 20},
+		{0, 512 << 20},
+		{124 << 20, 636 << 20}, // 150,000 clinicians' rows
+		{1024 << 20, 1536 << 20},
+		{1026 << 20, 1539 << 20},
 		{1240 << 20, 1860 << 20}, // a national run's rows
 	} {
 		if got := heapCap(c.live); got != c.want {
@@ -75,7 +76,7 @@ func TestCollector(t *testing.T) {
 	runtime.GC()
 	c.capHeap()
 	capped := debug.SetMemoryLimit(-1)
-	if capped != c.cap || capped < 64<<20 || capped >= physicalMemory()/2 {
+	if capped != c.cap || capped < minHeapHeadroom || capped >= physicalMemory()/2 {
 		t.Errorf("capped: limit %d, cap %d", capped, c.cap)
 	}
 	c.resume()
