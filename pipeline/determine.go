@@ -123,7 +123,8 @@ type sinks struct {
 
 // determine is Determine. indexed, when not nil (Run), is called once the index is built, and
 // the input tables only the index needs are consumed: dropped from in as they are filed (see
-// buildIndex), and the clinicians once the individuals are decided. Rows with a sink go to it (and are not kept in the Result).
+// buildIndex), and the clinicians rows once what they say is worked out (clinicianFacts), just
+// before indexed is called. Rows with a sink go to it (and are not kept in the Result).
 func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, indexed func(), out sinks) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
@@ -133,17 +134,34 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		return nil, err
 	}
 	notes := ix.notes(in)
+
+	// Small practice per TIN, needed by every individual of the TIN, and what each
+	// individual's clinicians rows say: all that is read of the rows.
+	tins := make([]tinFacts, len(ix.tins))
+	for i := range ix.tins {
+		tins[i] = ix.tinFacts(&ix.tins[i])
+	}
+	facts := make([]clinicianFacts, len(ix.individuals))
+	err = parallel(ctx, workers, len(facts), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			facts[i] = ix.clinicianFactsOf(&ix.individuals[i])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
 	if indexed != nil {
+		// A run drops the clinicians rows (the largest table, a third of a gigabyte at
+		// national scale) before anything is decided: the collection in indexed takes them
+		// with the tables the index consumed.
+		for i := range ix.individuals {
+			ix.individuals[i].rows = nil
+		}
+		in.Clinicians = nil
 		indexed()
 	}
 	if err := ix.locateInfos(ctx, workers); err != nil {
 		return nil, err
-	}
-
-	// Small practice per TIN, needed by every individual of the TIN.
-	tins := make([]tinFacts, len(ix.tins))
-	for i := range ix.tins {
-		tins[i] = ix.tinFacts(&ix.tins[i])
 	}
 
 	res := &Result{}
@@ -174,19 +192,10 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		func(i int) int { return len(ix.infoOf(&ix.individuals[i]).pathwaysOr(model.PathwayTraditional)) },
 		func(i int, dst []model.Determination) {
 			ind := &ix.individuals[i]
-			inds[i] = ix.decideIndividual(ind, tins[ind.tinAt], dst)
+			inds[i] = ix.decideIndividual(ind, &facts[i], tins[ind.tinAt], dst)
 		})
 	if err != nil {
 		return nil, err
-	}
-	if indexed != nil {
-		// Only the small-practice counts and the individuals' own decisions, both made, read
-		// the clinicians rows: a national run's largest table (a third of a gigabyte) goes
-		// before the groups, levels and clinician scores are decided.
-		for i := range ix.individuals {
-			ix.individuals[i].rows = nil
-		}
-		in.Clinicians = nil
 	}
 	groups := make([]groupFacts, len(ix.tins))
 	err = decideInShards(ctx, workers, len(groups), &free, emit,
@@ -354,32 +363,46 @@ func individualKey(npi, tin string) ekey {
 
 func groupKey(tin string) ekey { return ek(model.EntityKey{Level: model.LevelGroup, TIN: tin}) }
 
-// decideIndividual decides one NPI/TIN, writing its determination rows (one per pathway, as
-// pathwaysOf lists them) into dst.
-func (ix *index) decideIndividual(ind *individual, tf tinFacts, dst []model.Determination) indivResult {
-	y := ix.year
-	r := indivResult{status: y.Individual(ind.rows)}
-	clinicianType := ""
-	var autoGiven, autoEUC bool
+// clinicianFacts is what the clinicians rows of one NPI/TIN say (over its segments): worked out
+// for every individual before any is decided, so that a run can drop the rows first.
+type clinicianFacts struct {
+	status        rules.IndividualStatus
+	clinicianType string // the first row's that gives one
+	eligible      bool   // MIPS eligible in either segment
+	autoEUC       bool   // a given auto_euc flag (either segment), else the practice in an automatic EUC area
+}
+
+func (ix *index) clinicianFactsOf(ind *individual) clinicianFacts {
+	f := clinicianFacts{status: ix.year.Individual(ind.rows)}
+	var autoGiven bool
 	for i := range ind.rows {
 		row := &ind.rows[i]
-		r.eligible = r.eligible || row.MIPSEligible
-		if clinicianType == "" {
-			clinicianType = row.ClinicianType
+		f.eligible = f.eligible || row.MIPSEligible
+		if f.clinicianType == "" {
+			f.clinicianType = row.ClinicianType
 		}
 		if row.AutoEUC.Valid {
 			if !autoGiven {
-				autoEUC = false
+				f.autoEUC = false
 			}
 			autoGiven = true
-			autoEUC = autoEUC || row.AutoEUC.V
+			f.autoEUC = f.autoEUC || row.AutoEUC.V
 		} else if !autoGiven && ix.areas != nil {
 			if ok, _ := ix.areas.Match(row.PracticeZIP, row.PracticeState, row.PracticeCounty); ok {
-				autoEUC = true
+				f.autoEUC = true
 			}
 		}
 	}
-	piAuto := y.IndividualPIReasons(r.status, tf.small, clinicianType)
+	return f
+}
+
+// decideIndividual decides one NPI/TIN, writing its determination rows (one per pathway, as
+// pathwaysOf lists them) into dst.
+func (ix *index) decideIndividual(ind *individual, cf *clinicianFacts, tf tinFacts, dst []model.Determination) indivResult {
+	y := ix.year
+	r := indivResult{status: cf.status, eligible: cf.eligible}
+	autoEUC := cf.autoEUC
+	piAuto := y.IndividualPIReasons(r.status, tf.small, cf.clinicianType)
 	inf := ix.infoOf(ind)
 	apps := inf.applications()
 	r.piReweigh = len(piAuto) > 0

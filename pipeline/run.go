@@ -219,8 +219,9 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		}
 		res, err = determine(ctx, y, in, areas, o.Workers, func() {
 			// The rows only the index needs (ten million measurements at national scale)
-			// are gone, and the collector, paused since the read, runs once: what comes next
-			// reuses their pages (fresh pages are much of a run's system time in a VM).
+			// and the clinicians rows are gone, and the collector, paused since the read, runs
+			// once: what comes next reuses their pages (fresh pages are much of a run's system
+			// time in a VM).
 			gc.resume()
 			runtime.GC()
 		}, streams)

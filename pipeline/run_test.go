@@ -187,7 +187,7 @@ func TestEveryClinicianDetermined(t *testing.T) {
 }
 
 // Determine leaves its inputs as they were; a run's determine consumes the tables only the
-// index needs as it files them, and the clinicians once the individuals are decided, and
+// index needs as it files them, and the clinicians rows once what they say is worked out, and
 // decides the same rows.
 func TestDetermineConsumesOnlyInARun(t *testing.T) {
 	read := func() *model.Inputs {
@@ -211,7 +211,12 @@ func TestDetermineConsumesOnlyInARun(t *testing.T) {
 	}
 	in = read()
 	indexed := false
-	got, err := determine(context.Background(), y, in, nil, 2, func() { indexed = true }, sinks{})
+	got, err := determine(context.Background(), y, in, nil, 2, func() {
+		indexed = true
+		if in.Clinicians != nil || in.Measurements.Len() != 0 {
+			t.Error("rows the decisions do not read are still held when the index is built")
+		}
+	}, sinks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +226,7 @@ func TestDetermineConsumesOnlyInARun(t *testing.T) {
 	if in.Measurements.Len() != 0 || in.Submissions != nil || in.Scores != nil || in.CostMeasures != nil || in.Exceptions != nil {
 		t.Error("a run's determine kept tables only the index needs")
 	}
-	// The clinicians go once the individuals are decided; the tables the levels read stay.
+	// The clinicians rows go before anything is decided; the tables the levels read stay.
 	if in.Clinicians != nil {
 		t.Error("a run's determine kept the clinicians")
 	}
