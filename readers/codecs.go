@@ -1,7 +1,10 @@
 package readers
 
 import (
+	"fmt"
+
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -51,12 +54,48 @@ func newBoundedZstd() (compress.Codec, error) {
 	return boundedZstd{Codec: orig, dec: dec}, nil
 }
 
+// boundedSnappy is arrow-go's snappy codec with a check first: a snappy block states its
+// decoded length, and the decoder allocates that (up to 4 GB) when the page's buffer is
+// smaller. A block longer than the page's buffer is a decoding error instead.
+type boundedSnappy struct {
+	compress.Codec // arrow-go's snappy codec
+}
+
+// Decode is as compress.Codec's (see boundedZstd.Decode).
+func (c boundedSnappy) Decode(dst, src []byte) []byte {
+	out, err := c.DecodeWithError(dst, src)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// DecodeWithError decodes a block that fits dst's room (cap(dst)), and fails on one that does
+// not.
+func (c boundedSnappy) DecodeWithError(dst, src []byte) ([]byte, error) {
+	n, err := snappy.DecodedLen(src)
+	if err != nil {
+		return nil, err
+	}
+	if n > cap(dst) {
+		return nil, fmt.Errorf("snappy block of %d bytes for a page of %d", n, cap(dst))
+	}
+	return snappy.Decode(dst, src)
+}
+
 // arrow-go keeps its codecs in a process-wide registry that is meant to be extended from an
 // init function (compress.RegisterCodec): the only way to change how its page reader decodes.
+// The other codecs arrow-go reads (gzip, brotli, lz4) decode as streams or into the page's
+// buffer, never into what the data claims.
 func init() {
 	c, err := newBoundedZstd()
 	if err != nil {
 		panic(err) // only with invalid options: a programming error
 	}
 	compress.RegisterCodec(compress.Codecs.Zstd, c)
+	orig, err := compress.GetCodec(compress.Codecs.Snappy)
+	if err != nil {
+		panic(err) // arrow-go always registers snappy
+	}
+	compress.RegisterCodec(compress.Codecs.Snappy, boundedSnappy{orig})
 }

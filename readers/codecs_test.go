@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -32,5 +33,29 @@ func TestBoundedZstd(t *testing.T) {
 	}
 	if _, err := c.DecodeWithError(make([]byte, 1000), frame); err == nil {
 		t.Error("a frame larger than its room decoded without error")
+	}
+}
+
+// A snappy block longer than the page's buffer is an error, not an allocation of its length.
+func TestBoundedSnappy(t *testing.T) {
+	codec, err := compress.GetCodec(compress.Codecs.Snappy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := codec.(boundedSnappy)
+	if !ok {
+		t.Fatalf("registered snappy codec is %T, want boundedSnappy", codec)
+	}
+	data := bytes.Repeat([]byte("reweigh determinations "), 40_000)
+	block := snappy.Encode(nil, data)
+	got, err := c.DecodeWithError(make([]byte, len(data)), block)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("decoding into room enough: err %v, %d bytes", err, len(got))
+	}
+	if _, err := c.DecodeWithError(make([]byte, 1000), block); err == nil {
+		t.Error("a block longer than its room decoded without error")
+	}
+	if _, err := c.DecodeWithError(make([]byte, 1000), []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}); err == nil {
+		t.Error("a corrupt length decoded without error")
 	}
 }
