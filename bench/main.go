@@ -64,7 +64,23 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	var results []result
+	// Every job at every scale, then again, round after round: the machine's speed drifts (this
+	// VM is noisy), and interleaving the rounds lets each scale and job see the same drift, so
+	// the ratios between them (DuckDB, floor, growth) are not skewed by when each was run.
+	type job struct {
+		name  string
+		scale int
+		rows  int64
+		cmd   []string
+		env   []string
+		runs  []result
+	}
+	var jobs []*job
+	tmp, err := os.MkdirTemp("", "reweigh-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
 	for _, s := range strings.Split(*scales, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
@@ -74,41 +90,39 @@ func run() error {
 		if err := ensureFixture(*reweigh, fix, n); err != nil {
 			return err
 		}
-		tmp, err := os.MkdirTemp("", "reweigh-bench-")
-		if err != nil {
-			return err
-		}
-		run := []string{*reweigh, "run", "--year", strconv.Itoa(*year), "--in", fix, "--out", filepath.Join(tmp, "reweigh"), "--quiet"}
-		jobs := []struct {
-			name string
-			cmd  []string
-			env  []string
-		}{
-			{"reweigh run", run, nil},
-			// The soft memory limit reweigh sets itself in a container limited to 2 GiB (90%).
-			{"reweigh run, 2 GiB", run, []string{"GOMEMLIMIT=1843MiB"}},
-			{"duckdb reference", []string{self, "-mode", "duckdb", "-in", fix, "-out", filepath.Join(tmp, "duckdb.parquet"), "-sql", *sqlFile, "-year", strconv.Itoa(*year)}, nil},
-			{"floor (read+write)", []string{self, "-mode", "floor", "-in", fix, "-out", filepath.Join(tmp, "floor")}, nil},
-		}
 		rows, err := inputRows(fix)
 		if err != nil {
 			return err
 		}
-		for _, j := range jobs {
-			var rs []result
-			for range max(*runs, 1) {
-				r, err := measure(j.cmd, j.env)
-				if err != nil {
-					return fmt.Errorf("%s at %d: %w", j.name, n, err)
-				}
-				rs = append(rs, r)
-			}
-			r := typical(rs)
-			r.name, r.scale, r.rows = j.name, n, rows
-			results = append(results, r)
-			fmt.Fprintf(os.Stderr, "  %-20s n=%-8d %s (of %d runs)\n", j.name, n, r.wall.Round(time.Millisecond), len(rs))
+		out := filepath.Join(tmp, strconv.Itoa(n))
+		run := []string{*reweigh, "run", "--year", strconv.Itoa(*year), "--in", fix, "--out", filepath.Join(out, "reweigh"), "--quiet"}
+		jobs = append(jobs,
+			&job{name: "reweigh run", cmd: run},
+			// The soft memory limit reweigh sets itself in a container limited to 2 GiB (90%).
+			&job{name: "reweigh run, 2 GiB", cmd: run, env: []string{"GOMEMLIMIT=1843MiB"}},
+			&job{name: "duckdb reference", cmd: []string{self, "-mode", "duckdb", "-in", fix, "-out", filepath.Join(out, "duckdb.parquet"), "-sql", *sqlFile, "-year", strconv.Itoa(*year)}},
+			&job{name: "floor (read+write)", cmd: []string{self, "-mode", "floor", "-in", fix, "-out", filepath.Join(out, "floor")}},
+		)
+		for _, j := range jobs[len(jobs)-4:] {
+			j.scale, j.rows = n, rows
 		}
-		os.RemoveAll(tmp)
+	}
+	rounds := max(*runs, 1)
+	for round := range rounds {
+		for _, j := range jobs {
+			r, err := measure(j.cmd, j.env)
+			if err != nil {
+				return fmt.Errorf("%s at %d: %w", j.name, j.scale, err)
+			}
+			j.runs = append(j.runs, r)
+			fmt.Fprintf(os.Stderr, "  round %d/%d  %-20s n=%-8d %s\n", round+1, rounds, j.name, j.scale, r.wall.Round(time.Millisecond))
+		}
+	}
+	var results []result
+	for _, j := range jobs {
+		r := typical(j.runs)
+		r.name, r.scale, r.rows = j.name, j.scale, j.rows
+		results = append(results, r)
 	}
 	report(results)
 	return nil
