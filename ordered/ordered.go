@@ -24,26 +24,7 @@ func Do[T any](ctx context.Context, workers, n int, work func(ctx context.Contex
 		results[i] = make(chan T, 1)
 	}
 	tokens := make(chan struct{}, workers+1) // one per result made and not yet delivered
-	var g errgroup.Group
-	g.SetLimit(workers)
-	launched := make(chan struct{})
-	go func() {
-		defer close(launched)
-		for i := range n {
-			select {
-			case tokens <- struct{}{}:
-			case <-wctx.Done():
-				return
-			}
-			if wctx.Err() != nil {
-				return
-			}
-			g.Go(func() error {
-				results[i] <- work(wctx, i)
-				return nil
-			})
-		}
-	}()
+	running := start(wctx, workers, n, tokens, func(i int) { results[i] <- work(wctx, i) })
 	var err error
 	for i := 0; i < n && err == nil; i++ {
 		select {
@@ -55,8 +36,7 @@ func Do[T any](ctx context.Context, workers, n int, work func(ctx context.Contex
 		}
 	}
 	cancel()
-	<-launched
-	g.Wait()
+	running.wait()
 	if discard != nil {
 		for _, ch := range results {
 			select {
@@ -97,38 +77,21 @@ func Stream[T any](ctx context.Context, workers, n, ahead int, produce func(ctx 
 		pieces[i].items = make(chan T, ahead)
 	}
 	tokens := make(chan struct{}, workers+1) // one per piece begun and not wholly delivered
-	var g errgroup.Group
-	g.SetLimit(workers)
-	launched := make(chan struct{})
-	go func() {
-		defer close(launched)
-		for i := range n {
+	running := start(wctx, workers, n, tokens, func(i int) {
+		p := &pieces[i]
+		defer close(p.items)
+		p.err = produce(wctx, i, func(v T) error {
 			select {
-			case tokens <- struct{}{}:
-			case <-wctx.Done():
-				return
-			}
-			if wctx.Err() != nil {
-				return
-			}
-			g.Go(func() error {
-				p := &pieces[i]
-				defer close(p.items)
-				p.err = produce(wctx, i, func(v T) error {
-					select {
-					case p.items <- v:
-						return nil
-					case <-wctx.Done():
-						if discard != nil {
-							discard(v)
-						}
-						return wctx.Err()
-					}
-				})
+			case p.items <- v:
 				return nil
-			})
-		}
-	}()
+			case <-wctx.Done():
+				if discard != nil {
+					discard(v)
+				}
+				return wctx.Err()
+			}
+		})
+	})
 	var err error
 	for i := 0; i < n && err == nil; i++ {
 		p := &pieces[i]
@@ -151,8 +114,7 @@ func Stream[T any](ctx context.Context, workers, n, ahead int, produce func(ctx 
 		}
 	}
 	cancel()
-	<-launched
-	g.Wait()
+	running.wait()
 	if discard != nil {
 		for i := range pieces {
 			for drained := false; !drained; {
@@ -173,4 +135,42 @@ func Stream[T any](ctx context.Context, workers, n, ahead int, produce func(ctx 
 		return err
 	}
 	return ctx.Err()
+}
+
+// pool is the pieces of work start has begun.
+type pool struct {
+	g        errgroup.Group
+	launched chan struct{} // closed when no more pieces will begin
+}
+
+// start begins run(0), ..., run(n-1), in order, each on a goroutine of its own with at most
+// workers running at once (errgroup + SetLimit), and each only once it has put a token in
+// tokens (the caller takes one back for each piece it is done with), until ctx ends.
+func start(ctx context.Context, workers, n int, tokens chan<- struct{}, run func(i int)) *pool {
+	p := &pool{launched: make(chan struct{})}
+	p.g.SetLimit(workers)
+	go func() {
+		defer close(p.launched)
+		for i := range n {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			p.g.Go(func() error {
+				run(i)
+				return nil
+			})
+		}
+	}()
+	return p
+}
+
+// wait waits until no more pieces will begin and those begun have returned.
+func (p *pool) wait() {
+	<-p.launched
+	p.g.Wait()
 }

@@ -26,13 +26,7 @@ type boundedZstd struct {
 
 // Decode decodes a block into dst (as compress.Codec), panicking on corrupt input like
 // arrow-go's codec; DecodeWithError is what the page reader calls.
-func (c boundedZstd) Decode(dst, src []byte) []byte {
-	out, err := c.DecodeWithError(dst, src)
-	if err != nil {
-		panic(err)
-	}
-	return out
-}
+func (c boundedZstd) Decode(dst, src []byte) []byte { return mustDecode(c.DecodeWithError, dst, src) }
 
 // DecodeWithError decodes a block into dst's room (cap(dst)), and fails on a frame that needs
 // more.
@@ -62,8 +56,11 @@ type boundedSnappy struct {
 }
 
 // Decode is as compress.Codec's (see boundedZstd.Decode).
-func (c boundedSnappy) Decode(dst, src []byte) []byte {
-	out, err := c.DecodeWithError(dst, src)
+func (c boundedSnappy) Decode(dst, src []byte) []byte { return mustDecode(c.DecodeWithError, dst, src) }
+
+// mustDecode is compress.Codec's Decode from DecodeWithError: it panics where that fails.
+func mustDecode(decode func(dst, src []byte) ([]byte, error), dst, src []byte) []byte {
+	out, err := decode(dst, src)
 	if err != nil {
 		panic(err)
 	}

@@ -58,4 +58,16 @@ func TestBoundedSnappy(t *testing.T) {
 	if _, err := c.DecodeWithError(make([]byte, 1000), []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}); err == nil {
 		t.Error("a corrupt length decoded without error")
 	}
+	// Decode, the panicking form of compress.Codec, says the same.
+	if got := codec.Decode(make([]byte, len(data)), block); !bytes.Equal(got, data) {
+		t.Errorf("Decode: %d bytes", len(got))
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Decode of a block longer than its room did not panic")
+			}
+		}()
+		codec.Decode(make([]byte, 1000), block)
+	}()
 }
