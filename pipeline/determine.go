@@ -372,6 +372,7 @@ type clinicianFacts struct {
 	autoEUC       bool   // a given auto_euc flag (either segment), else the practice in an automatic EUC area
 }
 
+// clinicianFactsOf works out the clinicianFacts of one individual from its rows.
 func (ix *index) clinicianFactsOf(ind *individual) clinicianFacts {
 	f := clinicianFacts{status: ix.year.Individual(ind.rows)}
 	var autoGiven bool
@@ -400,13 +401,11 @@ func (ix *index) clinicianFactsOf(ind *individual) clinicianFacts {
 // pathwaysOf lists them) into dst.
 func (ix *index) decideIndividual(ind *individual, cf *clinicianFacts, tf tinFacts, dst []model.Determination) indivResult {
 	y := ix.year
-	r := indivResult{status: cf.status, eligible: cf.eligible}
-	autoEUC := cf.autoEUC
+	r := indivResult{status: cf.status, eligible: cf.eligible, autoEUC: cf.autoEUC}
 	piAuto := y.IndividualPIReasons(r.status, tf.small, cf.clinicianType)
 	inf := ix.infoOf(ind)
 	apps := inf.applications()
 	r.piReweigh = len(piAuto) > 0
-	r.autoEUC = autoEUC
 	if len(piAuto) > 0 {
 		r.piReason = piAuto[0]
 	}
@@ -438,7 +437,7 @@ func (ix *index) decideIndividual(ind *individual, cf *clinicianFacts, tf tinFac
 			SmallPractice:  tf.small,
 			PIAutomatic:    piAuto,
 			Applications:   apps,
-			AutoEUC:        autoEUC,
+			AutoEUC:        cf.autoEUC,
 			InAPM:          ind.inAPM,
 			CostReweighted: ix.costReasonsOf(inf),
 			Data:           inf.qualifying(p),

@@ -125,7 +125,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	// One recycling pool holds the Arrow buffers of the read and of the write (see bufpool).
 	pool := bufpool.New(readPoolBytes)
 	// The collector is off from the start of the read until the index is built, but for one
-	// collection between the two (see pauseCollector): both allocate almost only what they keep.
+	// collection between the two, and the heap is capped from then on (see collector).
 	defer limitToContainer()()
 	gc := pauseCollector()
 	defer gc.restore()
