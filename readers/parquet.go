@@ -227,8 +227,9 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 	// The footer's row count is only a hint (a corrupt footer may claim any number): rows are
 	// counted as they are decoded. The rows reserved up front are the footer's count, but at
 	// most 8 per byte of file (far beyond any compression of these tables; past it the slice
-	// grows as rows come): reserving the whole table once saves copying a growing slice of ten
-	// million rows, and a lying footer in a small file cannot make us reserve much.
+	// grows as rows come) and at most maxReservedBytes of rows (table.grow): reserving the whole
+	// table once saves copying a growing slice of ten million rows, and a lying footer cannot
+	// make us reserve much.
 	nrows := pf.NumRows()
 	c := t.c
 	row := 0

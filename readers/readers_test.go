@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -544,6 +545,39 @@ func TestSeenKeysHashCollisions(t *testing.T) {
 		}
 		if len(kept) != 5 {
 			t.Errorf("%s: kept %v, want the 5 distinct keys", name, kept)
+		}
+	}
+}
+
+// The rows reserved up front for a row count a file announces (or that its size suggests) are
+// bounded: a corrupt footer of a large file cannot ask for more than maxReservedBytes of rows,
+// for any table; a national table is still reserved whole.
+func TestGrowBounded(t *testing.T) {
+	defer func(b int) { maxReservedBytes = b }(maxReservedBytes)
+	if n := reservable(1_650_426, int(unsafe.Sizeof(model.Clinician{}))); n != 1_650_426 {
+		t.Errorf("a national clinicians table: %d rows reserved", n)
+	}
+	maxReservedBytes = 1 << 20
+	in := &model.Inputs{}
+	for _, table := range model.InputTables {
+		newHandler(table, in).grow(1 << 40)
+	}
+	for name, bytes := range map[string]int{
+		model.TableClinicians:    cap(in.Clinicians) * int(unsafe.Sizeof(model.Clinician{})),
+		model.TableGroups:        cap(in.Groups) * int(unsafe.Sizeof(model.Group{})),
+		model.TableVirtualGroups: cap(in.VirtualGroups) * int(unsafe.Sizeof(model.VirtualGroupMember{})),
+		model.TableSubgroups:     cap(in.Subgroups) * int(unsafe.Sizeof(model.SubgroupMember{})),
+		model.TableAPMEntities:   cap(in.APMEntities) * int(unsafe.Sizeof(model.APMParticipant{})),
+		model.TableExceptions:    cap(in.Exceptions) * int(unsafe.Sizeof(model.Exception{})),
+		model.TableSubmissions:   cap(in.Submissions) * int(unsafe.Sizeof(model.Submission{})),
+		model.TableMeasurements:  cap(in.Measurements.Rows) * 17,
+		model.TableScores:        cap(in.Scores) * int(unsafe.Sizeof(model.Score{})),
+		model.TableEUCAreas:      cap(in.EUCAreas) * int(unsafe.Sizeof(model.EUCArea{})),
+		model.TableCostMeasures:  cap(in.CostMeasures) * int(unsafe.Sizeof(model.CostMeasure{})),
+	} {
+		// slices.Grow may round up to its size class: an eighth more at most.
+		if bytes < maxReservedBytes/2 || bytes > maxReservedBytes+maxReservedBytes/8 {
+			t.Errorf("%s: %d bytes reserved for 2^40 rows, want about %d", name, bytes, maxReservedBytes)
 		}
 	}
 }

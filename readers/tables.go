@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"reweigh/model"
 )
@@ -90,7 +91,10 @@ func (s *seenKeys[K]) firstOrAdd(k K, at int, keyAt func(int) K) (int, bool) {
 }
 
 func (s *seenKeys[K]) grow(n int) {
-	m := make(map[uint64]int, len(s.byHash)+n)
+	// A map is laid out in full when it is made: room for more keys than a national table has
+	// would be memory written for nothing if the count is wrong. Past it the map grows as keys
+	// come.
+	m := make(map[uint64]int, len(s.byHash)+min(n, maxPresizedKeys))
 	maps.Copy(m, s.byHash)
 	s.byHash = m
 }
@@ -123,11 +127,28 @@ func (t *table[T, K]) decode(c *rowCtx) bool {
 }
 
 func (t *table[T, K]) grow(n int) {
+	var zero T
+	n = reservable(n, int(unsafe.Sizeof(zero)))
 	*t.out = slices.Grow(*t.out, n)
 	if t.key != nil {
 		t.seen.grow(n)
 	}
 }
+
+// maxPresizedKeys bounds the keys seenKeys makes room for up front: a national clinicians table
+// has 1.65 million.
+const maxPresizedKeys = 1 << 21
+
+// maxReservedBytes bounds the rows a table reserves up front (grow): the count a Parquet
+// footer announces, or one estimated from a CSV file's size and first lines, is only a hint.
+// Past it the rows grow as they come. 512 MiB is 2.9 million clinicians rows, 1.8 times a
+// national table; a corrupt footer of a large file could otherwise ask for hundreds of
+// gigabytes, a fatal out-of-memory error no recover can catch. A variable only so that tests can
+// make it small.
+var maxReservedBytes = 512 << 20
+
+// reservable is n rows of size bytes, at most maxReservedBytes of them.
+func reservable(n, size int) int { return min(n, maxReservedBytes/max(size, 1)) }
 
 func newTable[T any, K comparable](out *[]T, row func(*T) *int, dec func(*rowCtx, *T),
 	keyCols string, key func(*T) K, keyVal func(*T) string) *table[T, K] {
@@ -424,6 +445,7 @@ type measurementTable struct {
 }
 
 func (t *measurementTable) grow(n int) {
+	n = reservable(n, int(unsafe.Sizeof(0)+unsafe.Sizeof(int32(0))*2+unsafe.Sizeof(model.MeasurementFlags(0))))
 	m := t.out
 	m.Rows = slices.Grow(m.Rows, n)
 	m.Submission = slices.Grow(m.Submission, n)
