@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
@@ -91,7 +92,8 @@ type parquetTable[T any] struct {
 	fields  []field[T]
 	fw      *file.Writer
 	rgw     file.BufferedRowGroupWriter // the open row group, nil before the first batch
-	rb      *array.RecordBuilder
+	rb      *array.RecordBuilder        // the columns written from Arrow arrays
+	builder []int                       // field i's column in rb, -1 for a direct column (see direct)
 	meta    map[string]string
 	workers int
 	cols    []columnScratch
@@ -100,12 +102,22 @@ type parquetTable[T any] struct {
 }
 
 // columnScratch is what one column's writes reuse: its definition levels and its arrow-go
-// write context (which holds scratch buffers, so one per column written at once).
+// write context (which holds scratch buffers, so one per column written at once). A direct
+// column also keeps its batch here: its values and, when nullable, its validity bitmap.
 type columnScratch struct {
 	def    []int16
-	values []parquet.ByteArray // writeDictStrings
+	values []parquet.ByteArray
+	valid  []byte
+	nulls  int
 	wctx   context.Context
 }
+
+// direct reports whether a field is a direct column: a dictionary-encoded string column, whose
+// values go from the rows to arrow-go's column writer as []parquet.ByteArray that refer to the
+// rows' strings, with no Arrow array between. An Arrow string array would copy every value
+// once more only for the writer to slice them back out of it (at national scale 0.5 s of CPU
+// for the determinations' twelve such columns).
+func direct[T any](f field[T]) bool { return f.dict && f.Kind == String }
 
 func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T], mem memory.Allocator, meta map[string]string, workers int) (*parquetTable[T], error) {
 	schema := arrowSchema(fields)
@@ -124,11 +136,18 @@ func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T],
 		return nil, err
 	}
 	cols := make([]columnScratch, len(fields))
-	for i := range cols {
+	builder := make([]int, len(fields))
+	var built []arrow.Field
+	for i, f := range fields {
 		cols[i].wctx = pqarrow.NewArrowWriteContext(ctx, &aprops)
+		builder[i] = -1
+		if !direct(f) {
+			builder[i] = len(built)
+			built = append(built, schema.Field(i))
+		}
 	}
-	return &parquetTable[T]{ctx: ctx, fields: fields, fw: fw, rb: array.NewRecordBuilder(mem, schema), meta: meta,
-		workers: max(workers, 1), cols: cols}, nil
+	return &parquetTable[T]{ctx: ctx, fields: fields, fw: fw, rb: array.NewRecordBuilder(mem, arrow.NewSchema(built, nil)),
+		builder: builder, meta: meta, workers: max(workers, 1), cols: cols}, nil
 }
 
 func (t *parquetTable[T]) add(rows []T) error {
@@ -139,7 +158,11 @@ func (t *parquetTable[T]) add(rows []T) error {
 		take := rows[:min(batchRows-t.inBatch, len(rows))]
 		t.rb.Reserve(len(take))
 		for i, f := range t.fields {
-			appendColumn(t.rb.Field(i), f, take)
+			if b := t.builder[i]; b >= 0 {
+				appendColumn(t.rb.Field(b), f, take)
+			} else {
+				appendDirect(&t.cols[i], f, take, t.inBatch)
+			}
 		}
 		t.inBatch += len(take)
 		rows = rows[len(take):]
@@ -173,7 +196,10 @@ func (t *parquetTable[T]) flush() error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			return t.writeColumn(i, rec.Column(i))
+			if b := t.builder[i]; b >= 0 {
+				return t.writeColumn(i, rec.Column(b))
+			}
+			return t.writeDirect(i)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -206,39 +232,81 @@ func (t *parquetTable[T]) writeColumn(i int, arr arrow.Array) error {
 		}
 		def = c.def
 	}
-	if wr, ok := cw.(*file.ByteArrayColumnChunkWriter); ok && !wr.SupportsArrowOffsets() {
-		return c.writeDictStrings(wr, arr.(*array.String), def, nulls > 0)
-	}
 	return pqarrow.WriteArrowToColumn(c.wctx, cw, arr, def, nil, nulls > 0)
 }
 
-// writeDictStrings writes a string column to a dictionary-encoded chunk as
-// pqarrow.WriteArrowToColumn does (the same writer calls with the same arguments, so the same
-// bytes), except that the values' []parquet.ByteArray is the column's own, reused from batch to
-// batch: pqarrow makes a new one for every batch of a dictionary-encoded string column (at
-// national scale half a gigabyte of garbage for the determinations' twelve such columns).
-func (c *columnScratch) writeDictStrings(wr *file.ByteArrayColumnChunkWriter, arr *array.String, def []int16, leafNullable bool) error {
+// appendDirect appends the values of a direct column for rows to its batch, which holds n rows
+// before them. Each value is a []byte over the row's string: the strings are immutable, and
+// the values keep them alive until the batch is written.
+func appendDirect[T any](c *columnScratch, f field[T], rows []T, n int) {
+	for j := range rows {
+		v, ok := f.str(&rows[j])
+		if !f.Nullable {
+			c.values = append(c.values, bytesOf(v))
+			continue
+		}
+		k := n + j
+		if k%8 == 0 {
+			c.valid = append(c.valid, 0)
+		}
+		if ok {
+			c.values = append(c.values, bytesOf(v))
+			c.def = append(c.def, 1)
+			c.valid[k/8] |= 1 << (k % 8)
+		} else {
+			c.values = append(c.values, nil)
+			c.def = append(c.def, 0)
+			c.nulls++
+		}
+	}
+}
+
+// noBytes is the value of an empty string.
+var noBytes = []byte{}
+
+// bytesOf returns the bytes of s without copying them; they must not be modified.
+func bytesOf(s string) []byte {
+	if len(s) == 0 {
+		return noBytes
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// writeDirect writes the batch of direct column i into the open row group with the writer
+// calls pqarrow.WriteArrowToColumn makes for an Arrow string array of the same values (so the
+// same bytes), and empties the batch.
+func (t *parquetTable[T]) writeDirect(i int) error {
+	c := &t.cols[i]
+	defer func() {
+		clear(c.values) // no reference to the rows' strings outlives the batch
+		c.values, c.def, c.valid, c.nulls = c.values[:0], c.def[:0], c.valid[:0], 0
+	}()
+	cw, err := t.rgw.Column(i)
+	if err != nil {
+		return err
+	}
+	wr, ok := cw.(*file.ByteArrayColumnChunkWriter)
+	if !ok {
+		return fmt.Errorf("writers: column %s is not a byte array column", t.fields[i].Name)
+	}
+	var def []int16
+	if t.fields[i].Nullable {
+		def = c.def
+	}
 	info := wr.LevelInfo()
-	singleNullable := info.DefLevel == info.RepeatedAncestorDefLevel+1 && leafNullable
+	singleNullable := info.DefLevel == info.RepeatedAncestorDefLevel+1 && c.nulls > 0
 	maybeParentNulls := info.HasNullableValues() && !singleNullable
 	if maybeParentNulls && !wr.HasBitsBuffer() {
 		buf := memory.NewResizableBuffer(wr.Properties().Allocator())
 		buf.Resize(int(bitutil.BytesForBits(wr.Properties().WriteBatchSize())))
 		wr.SetBitsBuffer(buf)
 	}
-	noNulls := wr.Descr().SchemaNode().RepetitionType() == parquet.Repetitions.Required || arr.NullN() == 0
-	offsets, data := arr.ValueOffsets(), arr.ValueBytes()
-	c.values = slices.Grow(c.values[:0], arr.Len())[:arr.Len()]
-	for j := range c.values {
-		c.values[j] = parquet.ByteArray(data[offsets[j]:offsets[j+1]])
-	}
-	var err error
+	noNulls := wr.Descr().SchemaNode().RepetitionType() == parquet.Repetitions.Required || c.nulls == 0
 	if !maybeParentNulls && noNulls {
 		_, err = wr.WriteBatch(c.values, def, nil)
 	} else {
-		_, err = wr.WriteBatchSpacedWithError(c.values, def, nil, arr.NullBitmapBytes(), int64(arr.Data().Offset()))
+		_, err = wr.WriteBatchSpacedWithError(c.values, def, nil, c.valid, 0)
 	}
-	clear(c.values) // no reference to the batch's bytes outlives it
 	return err
 }
 
