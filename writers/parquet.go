@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -85,39 +83,33 @@ func writerProperties[T any](fields []field[T], mem memory.Allocator) *parquet.W
 // five seconds of one core for the determinations table, the longest serial step of a run), so
 // the file is assembled here from arrow-go's lower-level pieces exactly as pqarrow.FileWriter
 // assembles it: the same Parquet schema (pqarrow.ToParquet), the same stored Arrow schema, the
-// same definition levels and pqarrow.WriteArrowToColumn for each column. A test checks the bytes
-// are those of pqarrow.FileWriter.
+// same definition levels and pqarrow.WriteArrowToColumn for each column. The dictionary-encoded
+// string columns are the exception (dictColumn): their values are numbered as they come and
+// each row group's chunk is written when it closes, with the calls pqarrow makes for an Arrow
+// dictionary column. A test checks the bytes are those of pqarrow.FileWriter given one record
+// per row group, those columns as dictionary arrays.
 type parquetTable[T any] struct {
 	ctx     context.Context
 	fields  []field[T]
 	fw      *file.Writer
 	rgw     file.BufferedRowGroupWriter // the open row group, nil before the first batch
 	rb      *array.RecordBuilder        // the columns written from Arrow arrays
-	builder []int                       // field i's column in rb, -1 for a direct column (see direct)
+	builder []int                       // field i's column in rb, -1 for a dictColumn
+	dicts   []dictColumn                // field i's dictColumn when builder[i] < 0
 	meta    map[string]string
 	workers int
+	mem     memory.Allocator
 	cols    []columnScratch
 	inBatch int // rows in rb
 	inGroup int // rows in the current row group
 }
 
 // columnScratch is what one column's writes reuse: its definition levels and its arrow-go
-// write context (which holds scratch buffers, so one per column written at once). A direct
-// column also keeps its batch here: its values and, when nullable, its validity bitmap.
+// write context (which holds scratch buffers, so one per column written at once).
 type columnScratch struct {
-	def    []int16
-	values []parquet.ByteArray
-	valid  []byte
-	nulls  int
-	wctx   context.Context
+	def  []int16
+	wctx context.Context
 }
-
-// direct reports whether a field is a direct column: a dictionary-encoded string column, whose
-// values go from the rows to arrow-go's column writer as []parquet.ByteArray that refer to the
-// rows' strings, with no Arrow array between. An Arrow string array would copy every value
-// once more only for the writer to slice them back out of it (at national scale 0.5 s of CPU
-// for the determinations' twelve such columns).
-func direct[T any](f field[T]) bool { return f.dict && f.Kind == String }
 
 func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T], mem memory.Allocator, meta map[string]string, workers int) (*parquetTable[T], error) {
 	schema := arrowSchema(fields)
@@ -141,13 +133,13 @@ func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T],
 	for i, f := range fields {
 		cols[i].wctx = pqarrow.NewArrowWriteContext(ctx, &aprops)
 		builder[i] = -1
-		if !direct(f) {
+		if !(f.dict && f.Kind == String) {
 			builder[i] = len(built)
 			built = append(built, schema.Field(i))
 		}
 	}
 	return &parquetTable[T]{ctx: ctx, fields: fields, fw: fw, rb: array.NewRecordBuilder(mem, arrow.NewSchema(built, nil)),
-		builder: builder, meta: meta, workers: max(workers, 1), cols: cols}, nil
+		builder: builder, dicts: make([]dictColumn, len(fields)), meta: meta, mem: mem, workers: max(workers, 1), cols: cols}, nil
 }
 
 func (t *parquetTable[T]) add(rows []T) error {
@@ -161,7 +153,7 @@ func (t *parquetTable[T]) add(rows []T) error {
 			if b := t.builder[i]; b >= 0 {
 				appendColumn(t.rb.Field(b), f, take)
 			} else {
-				appendDirect(&t.cols[i], f, take, t.inBatch)
+				appendDict(&t.dicts[i], f, take)
 			}
 		}
 		t.inBatch += len(take)
@@ -180,7 +172,7 @@ func (t *parquetTable[T]) flush() error {
 	rec := t.rb.NewRecordBatch()
 	defer rec.Release()
 	if t.rgw == nil || t.inGroup+t.inBatch > rowGroupRows {
-		if err := t.closeRowGroup(); err != nil {
+		if err := t.closeRowGroup(t.ctx); err != nil {
 			return err
 		}
 		rgw, err := t.fw.AppendBufferedRowGroupChecked()
@@ -199,7 +191,8 @@ func (t *parquetTable[T]) flush() error {
 			if b := t.builder[i]; b >= 0 {
 				return t.writeColumn(i, rec.Column(b))
 			}
-			return t.writeDirect(i)
+			t.dicts[i].fold(t.fields[i].Nullable)
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -235,86 +228,36 @@ func (t *parquetTable[T]) writeColumn(i int, arr arrow.Array) error {
 	return pqarrow.WriteArrowToColumn(c.wctx, cw, arr, def, nil, nulls > 0)
 }
 
-// appendDirect appends the values of a direct column for rows to its batch, which holds n rows
-// before them. Each value is a []byte over the row's string: the strings are immutable, and
-// the values keep them alive until the batch is written.
-func appendDirect[T any](c *columnScratch, f field[T], rows []T, n int) {
-	for j := range rows {
-		v, ok := f.str(&rows[j])
-		if !f.Nullable {
-			c.values = append(c.values, bytesOf(v))
-			continue
-		}
-		k := n + j
-		if k%8 == 0 {
-			c.valid = append(c.valid, 0)
-		}
-		if ok {
-			c.values = append(c.values, bytesOf(v))
-			c.def = append(c.def, 1)
-			c.valid[k/8] |= 1 << (k % 8)
-		} else {
-			c.values = append(c.values, nil)
-			c.def = append(c.def, 0)
-			c.nulls++
-		}
-	}
-}
-
-// noBytes is the value of an empty string.
-var noBytes = []byte{}
-
-// bytesOf returns the bytes of s without copying them; they must not be modified.
-func bytesOf(s string) []byte {
-	if len(s) == 0 {
-		return noBytes
-	}
-	return unsafe.Slice(unsafe.StringData(s), len(s))
-}
-
-// writeDirect writes the batch of direct column i into the open row group with the writer
-// calls pqarrow.WriteArrowToColumn makes for an Arrow string array of the same values (so the
-// same bytes), and empties the batch.
-func (t *parquetTable[T]) writeDirect(i int) error {
-	c := &t.cols[i]
-	defer func() {
-		clear(c.values) // no reference to the rows' strings outlives the batch
-		c.values, c.def, c.valid, c.nulls = c.values[:0], c.def[:0], c.valid[:0], 0
-	}()
-	cw, err := t.rgw.Column(i)
-	if err != nil {
-		return err
-	}
-	wr, ok := cw.(*file.ByteArrayColumnChunkWriter)
-	if !ok {
-		return fmt.Errorf("writers: column %s is not a byte array column", t.fields[i].Name)
-	}
-	var def []int16
-	if t.fields[i].Nullable {
-		def = c.def
-	}
-	info := wr.LevelInfo()
-	singleNullable := info.DefLevel == info.RepeatedAncestorDefLevel+1 && c.nulls > 0
-	maybeParentNulls := info.HasNullableValues() && !singleNullable
-	if maybeParentNulls && !wr.HasBitsBuffer() {
-		buf := memory.NewResizableBuffer(wr.Properties().Allocator())
-		buf.Resize(int(bitutil.BytesForBits(wr.Properties().WriteBatchSize())))
-		wr.SetBitsBuffer(buf)
-	}
-	noNulls := wr.Descr().SchemaNode().RepetitionType() == parquet.Repetitions.Required || c.nulls == 0
-	if !maybeParentNulls && noNulls {
-		_, err = wr.WriteBatch(c.values, def, nil)
-	} else {
-		_, err = wr.WriteBatchSpacedWithError(c.values, def, nil, c.valid, 0)
-	}
-	return err
-}
-
-func (t *parquetTable[T]) closeRowGroup() error {
+// closeRowGroup writes the open row group's dictionary columns, in parallel, and closes it.
+func (t *parquetTable[T]) closeRowGroup(ctx context.Context) error {
 	if t.rgw == nil {
 		return nil
 	}
-	err := t.rgw.Close()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(t.workers)
+	for i := range t.fields {
+		if t.builder[i] >= 0 {
+			continue
+		}
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			cw, err := t.rgw.Column(i)
+			if err != nil {
+				return err
+			}
+			wr, ok := cw.(*file.ByteArrayColumnChunkWriter)
+			if !ok {
+				return fmt.Errorf("writers: column %s is not a byte array column", t.fields[i].Name)
+			}
+			return t.dicts[i].write(t.fields[i].Name, wr, t.mem, t.fields[i].Nullable)
+		})
+	}
+	err := g.Wait()
+	if cerr := t.rgw.Close(); err == nil {
+		err = cerr
+	}
 	t.rgw = nil
 	return err
 }
@@ -331,7 +274,7 @@ func (t *parquetTable[T]) close() error {
 			err = t.fw.AppendKeyValueMetadata(k, t.meta[k])
 		}
 	}
-	if cerr := t.closeRowGroup(); err == nil {
+	if cerr := t.closeRowGroup(t.ctx); err == nil {
 		err = cerr
 	}
 	if cerr := t.fw.Close(); err == nil {
@@ -343,7 +286,9 @@ func (t *parquetTable[T]) close() error {
 // abort releases the buffers of a file that will not be completed.
 func (t *parquetTable[T]) abort() {
 	t.rb.Release()
-	t.closeRowGroup()
+	// The row group is completed, whatever the context, so that every column closes and
+	// releases its buffers; the file is discarded.
+	t.closeRowGroup(context.Background())
 	t.fw.Close()
 }
 

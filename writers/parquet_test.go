@@ -3,48 +3,71 @@ package writers
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"slices"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
-// viaFileWriter writes rows as one Parquet file through pqarrow.FileWriter, batch by batch
-// with the same batching and properties as parquetTable: the reference parquetTable, which
+// viaFileWriter writes rows as one Parquet file through pqarrow.FileWriter, one record per row
+// group with the same properties as parquetTable, its dictionary-encoded string columns given
+// as Arrow dictionary arrays (each row group's values in order of first appearance) and the
+// stored Arrow schema parquetTable stores (plain strings): the reference parquetTable, which
 // encodes a batch's columns in parallel from arrow-go's lower-level writers, must match byte
 // for byte.
 func viaFileWriter[T any](t *testing.T, fields []field[T], rows []T, meta map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	mem := memory.NewGoAllocator()
-	schema := arrowSchema(fields)
-	fw, err := pqarrow.NewFileWriter(schema, &buf, writerProperties(fields, mem),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
+	afs := arrowSchema(fields).Fields()
+	for i, f := range fields {
+		if f.dict && f.Kind == String {
+			afs[i].Type = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+		}
+	}
+	schema := arrow.NewSchema(afs, nil)
+	fw, err := pqarrow.NewFileWriter(schema, &buf, writerProperties(fields, mem), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb := array.NewRecordBuilder(mem, schema)
-	defer rb.Release()
-	inGroup := 0
-	for lo := 0; lo < len(rows); lo += batchRows {
-		take := rows[lo:min(lo+batchRows, len(rows))]
+	if err := fw.AppendKeyValueMetadata("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(arrowSchema(fields), mem))); err != nil {
+		t.Fatal(err)
+	}
+	for lo := 0; lo < len(rows); lo += rowGroupRows {
+		take := rows[lo:min(lo+rowGroupRows, len(rows))]
+		// A new builder for each row group: a dictionary builder keeps its values.
+		rb := array.NewRecordBuilder(mem, schema)
 		for i, f := range fields {
+			if db, ok := rb.Field(i).(*array.BinaryDictionaryBuilder); ok {
+				for j := range take {
+					if v, ok := f.str(&take[j]); ok {
+						if err := db.AppendString(v); err != nil {
+							t.Fatal(err)
+						}
+					} else {
+						db.AppendNull()
+					}
+				}
+				continue
+			}
 			appendColumn(rb.Field(i), f, take)
 		}
 		rec := rb.NewRecordBatch()
-		if inGroup > 0 && inGroup+len(take) > rowGroupRows {
+		rb.Release()
+		if lo > 0 {
 			if err := fw.NewBufferedRowGroupChecked(); err != nil {
 				t.Fatal(err)
 			}
-			inGroup = 0
 		}
 		if err := fw.WriteBuffered(rec); err != nil {
 			t.Fatal(err)
 		}
 		rec.Release()
-		inGroup += len(take)
 	}
 	for _, k := range sortedKeys(meta) {
 		if err := fw.AppendKeyValueMetadata(k, meta[k]); err != nil {
