@@ -1,6 +1,7 @@
 package readers
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -59,12 +60,19 @@ type rowCtx struct {
 	k       int
 	bufs    [][]byte
 	textRow []int
+
+	// ascii[i] reports that every cell of column i in the current batch is ASCII, so valid
+	// UTF-8 without a look at each cell: a Parquet string column whose batch's bytes were
+	// checked at once, or a typed column (its cells are formatted numbers and dates). Always
+	// false for CSV.
+	ascii []bool
 }
 
 func newRowCtx(cols []column) *rowCtx {
 	return &rowCtx{cols: cols, cells: make([]string, len(cols)), intern: make(map[string]string),
 		last: make([]string, len(cols)), internStats: make([]internStat, len(cols)),
-		typed: make([]arrow.Array, len(cols)), bufs: make([][]byte, len(cols)), textRow: make([]int, len(cols))}
+		typed: make([]arrow.Array, len(cols)), bufs: make([][]byte, len(cols)), textRow: make([]int, len(cols)),
+		ascii: make([]bool, len(cols))}
 }
 
 // cell returns the raw cell of column i as text.
@@ -137,12 +145,37 @@ func (c *rowCtx) get(i int) (string, bool) {
 	if c.failed {
 		return "", false
 	}
-	s := strings.TrimSpace(c.cell(i))
-	if !utf8.ValidString(s) {
+	s := trimSpace(c.cell(i))
+	if !c.ascii[i] && !utf8.ValidString(s) {
 		c.fail(i, CodeInvalidUTF8, "column %q is not valid UTF-8", c.cols[i].name)
 		return "", false
 	}
 	return s, true
+}
+
+// trimSpace is strings.TrimSpace, with the usual cell (no space at either end) returned at
+// once: every ASCII space is at most ' ', and every byte of a non-ASCII rune at least 0x80.
+func trimSpace(s string) string {
+	if n := len(s); n == 0 || s[0] > ' ' && s[0] < utf8.RuneSelf && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+// allASCII reports whether every byte of b is ASCII, eight at a time.
+func allASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, x := range b {
+		if x >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // present returns the trimmed non-null cell of column i; ok is false when null (recorded as

@@ -83,6 +83,15 @@ func typeWanted(k kind) string {
 	return "a string"
 }
 
+// asciiColumn reports whether every value of a string or binary column is ASCII (a dictionary
+// column is not looked into: false).
+func asciiColumn(arr arrow.Array) bool {
+	if a, ok := arr.(interface{ ValueBytes() []byte }); ok {
+		return allASCII(a.ValueBytes())
+	}
+	return false
+}
+
 // cellString returns the cell view of arr[i]: the value as text, "" for null. Nothing is
 // copied: strings alias the batch's buffers, and numbers and dates are formatted into *buf
 // (one per column, reused row after row), because the decoders copy what they keep. At ten
@@ -284,6 +293,10 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		cols := rec.Columns()
 		for _, m := range typedFeeds {
 			c.typed[feeds[m]] = cols[m]
+			c.ascii[feeds[m]] = true
+		}
+		for _, m := range textFeeds {
+			c.ascii[feeds[m]] = asciiColumn(cols[m])
 		}
 		for k := range int(rec.NumRows()) {
 			row++

@@ -3,7 +3,9 @@ package readers
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -94,6 +96,25 @@ func TestTypedCellsMatchTextCells(t *testing.T) {
 					t.Errorf("%s, %s cell %d (%q): typed %+v, text %+v", name, arr.DataType(), k, text.cells[0], got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestTrimSpaceAndASCII: trimSpace is strings.TrimSpace, and allASCII finds a non-ASCII byte
+// wherever it is, for cells at the edges of the fast paths.
+func TestTrimSpaceAndASCII(t *testing.T) {
+	cells := []string{"", " ", "a", " a", "a ", "\ta\n", "\u00a0a", "a\u00a0", "\u0085x\u0085", "é", "aé", "\x7f", "\x00a",
+		"0123456789", "01234567\x80", "\xff0123456789abcdef", "0123456789abcdef\xff", "  mixed \u3000"}
+	for _, s := range cells {
+		if got, want := trimSpace(s), strings.TrimSpace(s); got != want {
+			t.Errorf("trimSpace(%q) = %q, want %q", s, got, want)
+		}
+		want := true
+		for i := 0; i < len(s); i++ {
+			want = want && s[i] < utf8.RuneSelf
+		}
+		if got := allASCII([]byte(s)); got != want {
+			t.Errorf("allASCII(%q) = %v, want %v", s, got, want)
 		}
 	}
 }
