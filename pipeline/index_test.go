@@ -2,12 +2,16 @@ package pipeline
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"reweigh/model"
+	"reweigh/readers"
 )
 
 // TestSortClinicians: the in-place cycle sort gives the stable sort's order, row for row.
@@ -72,5 +76,106 @@ func TestRadixSort(t *testing.T) {
 				t.Fatalf("%s, n=%d: radixSort differs from a stable sort", name, n)
 			}
 		}
+	}
+}
+
+// TestIndividualsFiledByMergeAsByMap: what the tables say about individuals is filed by a merge
+// of references sorted by NPI/TIN when the IDs are valid, and by a map of entity keys when they
+// are not. The sample's inputs, with every table's rows reversed (so references to one
+// individual are not in key order), are decided both ways, the second with every NPI and TIN
+// made invalid by a prefix: the rows must be the same but for the prefix.
+func TestIndividualsFiledByMergeAsByMap(t *testing.T) {
+	read := func(prefix bool) *model.Inputs {
+		in, err := readers.ReadAll(context.Background(), "../testdata/sample", readers.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A second and third approved application of the individual of APP-17, so that an
+		// individual has several in an order the merge must keep.
+		first := in.Exceptions[0]
+		if first.ApplicationID != "APP-17" || first.Status != model.StatusApproved {
+			t.Fatalf("the sample's first application is %s (%s), not the approved APP-17", first.ApplicationID, first.Status)
+		}
+		for _, id := range []string{"APP-18", "APP-19"} {
+			e := first
+			e.ApplicationID, e.ExceptionType, e.Categories = id, model.ExceptionEUC, model.CategorySet(0).With(model.PI).With(model.IA)
+			in.Exceptions = append(in.Exceptions, e)
+		}
+		slices.Reverse(in.Exceptions)
+		slices.Reverse(in.Submissions)
+		slices.Reverse(in.Scores)
+		slices.Reverse(in.CostMeasures)
+		if !prefix {
+			return in
+		}
+		key := func(k *model.EntityKey) {
+			if k.NPI != "" {
+				k.NPI = "N" + k.NPI
+			}
+			if k.TIN != "" {
+				k.TIN = "T" + k.TIN
+			}
+		}
+		for i := range in.Clinicians {
+			in.Clinicians[i].NPI, in.Clinicians[i].TIN = "N"+in.Clinicians[i].NPI, "T"+in.Clinicians[i].TIN
+		}
+		for i := range in.Groups {
+			in.Groups[i].TIN = "T" + in.Groups[i].TIN
+		}
+		for i := range in.VirtualGroups {
+			in.VirtualGroups[i].TIN = "T" + in.VirtualGroups[i].TIN
+		}
+		for i := range in.Subgroups {
+			in.Subgroups[i].NPI, in.Subgroups[i].TIN = "N"+in.Subgroups[i].NPI, "T"+in.Subgroups[i].TIN
+		}
+		for i := range in.APMEntities {
+			if in.APMEntities[i].NPI != "" {
+				in.APMEntities[i].NPI = "N" + in.APMEntities[i].NPI
+			}
+			in.APMEntities[i].TIN = "T" + in.APMEntities[i].TIN
+		}
+		for i := range in.Exceptions {
+			key(&in.Exceptions[i].Entity)
+		}
+		for i := range in.Submissions {
+			key(&in.Submissions[i].Entity)
+		}
+		for i := range in.Scores {
+			key(&in.Scores[i].Entity)
+		}
+		for i := range in.CostMeasures {
+			key(&in.CostMeasures[i].Entity)
+		}
+		return in
+	}
+	y, _ := mustSet(t).ForYear(2025)
+	merged, err := Determine(context.Background(), y, read(false), nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped, err := Determine(context.Background(), y, read(true), nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(merged.Determinations) != len(mapped.Determinations) {
+		t.Fatalf("%d rows by merge, %d by map", len(merged.Determinations), len(mapped.Determinations))
+	}
+	// The IDs, wherever they appear (reasons name TINs), without the prefix.
+	unprefixed := regexp.MustCompile(`[NT]([0-9]{9,10})`)
+	withApps := 0
+	for i := range mapped.Determinations {
+		want := fmt.Sprintf("%+v", merged.Determinations[i])
+		if got := unprefixed.ReplaceAllString(fmt.Sprintf("%+v", mapped.Determinations[i]), "$1"); got != want {
+			t.Fatalf("row %d differs:\nmerge %s\nmap   %s", i, want, got)
+		}
+		if d := merged.Determinations[i]; d.Level == model.LevelIndividual && strings.Contains(d.Reason[model.PI], "APP-19") {
+			withApps++
+			if r := d.Reason[model.PI]; strings.Index(r, "APP-19") > strings.Index(r, "APP-18") {
+				t.Errorf("the applications are not in their rows' order (reversed: APP-19, APP-18, APP-17): %s", r)
+			}
+		}
+	}
+	if withApps == 0 {
+		t.Error("no individual's row names APP-19: the test does not exercise the merge")
 	}
 }
