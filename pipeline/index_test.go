@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -48,34 +47,6 @@ func TestSortCliniciansPacked(t *testing.T) {
 	sortClinicians(cl)
 	if !slices.Equal(cl, want) {
 		t.Fatal("sortClinicians (packed keys) differs from a stable sort of the strings")
-	}
-}
-
-// TestRadixSort: the radix sort gives the order of a stable comparison sort by key, then
-// segment, for keys over the whole 64-bit range, negative segments, and keys that share bytes.
-func TestRadixSort(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	gens := map[string]func() packed{
-		"wide":    func() packed { return packed{key: rng.Uint64(), segment: rng.Int32N(5) - 2} },
-		"narrow":  func() packed { return packed{key: rng.Uint64N(50) << 40, segment: rng.Int32N(3)} },
-		"one key": func() packed { return packed{key: 42, segment: int32(rng.IntN(2) * 1000)} },
-	}
-	for name, gen := range gens {
-		for _, n := range []int{0, 1, 2, 3, 300, 5000} {
-			keys := make([]packed, n)
-			for i := range keys {
-				keys[i] = gen()
-				keys[i].i = int32(i)
-			}
-			want := slices.Clone(keys)
-			slices.SortStableFunc(want, func(a, b packed) int {
-				return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.segment, b.segment))
-			})
-			radixSort(keys)
-			if !slices.Equal(keys, want) {
-				t.Fatalf("%s, n=%d: radixSort differs from a stable sort", name, n)
-			}
-		}
 	}
 }
 
