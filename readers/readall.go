@@ -93,6 +93,7 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 		}
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
+	var cv *coverage // what the clinicians cover, made as soon as they are read
 	for _, i := range order {
 		r := runs[i]
 		g.Go(func() error {
@@ -114,6 +115,11 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 				for _, cancel := range cancels[i+1:] {
 					cancel()
 				}
+				return nil
+			}
+			if r.table == model.TableClinicians {
+				// While the other tables are still read, not in the cross-table checks after.
+				cv = newCoverage(in.Clinicians)
 			}
 			return nil
 		})
@@ -128,7 +134,7 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 		}
 	}
 
-	crossCheck(in, runs, workers)
+	crossCheck(in, runs, cv, workers)
 
 	// Stats and rejects in InputTables order; a table's rejects by row (reading appended them
 	// in row order, the cross-table checks after them).
@@ -191,21 +197,30 @@ func (cv *coverage) has(k model.EntityKey) bool {
 	return false
 }
 
-// crossCheck runs the checks that need several tables, moving rows from accepted to rejected
-// (and adding warnings for kept rows), keeping each table's stats right.
-func crossCheck(in *model.Inputs, runs []*tableRun, workers int) {
-	run := func(table string) *tableRun { return runs[slices.Index(model.InputTables, table)] }
+// newCoverage returns the TINs and NPI/TINs of the accepted clinicians rows.
+func newCoverage(cl []model.Clinician) *coverage {
 	cv := &coverage{
 		tins:  make(map[uint32]struct{}),
-		pairs: make(map[uint64]struct{}, len(in.Clinicians)),
+		pairs: make(map[uint64]struct{}, len(cl)),
 		vgs:   make(map[string]bool),
 		sgs:   make(map[string]bool),
 		apms:  make(map[string]bool),
 	}
-	for i := range in.Clinicians {
-		c := &in.Clinicians[i]
+	for i := range cl {
+		c := &cl[i]
 		cv.tins[uint32(atou(c.TIN))] = struct{}{}
 		cv.pairs[pairNumber(c.NPI, c.TIN)] = struct{}{}
+	}
+	return cv
+}
+
+// crossCheck runs the checks that need several tables, moving rows from accepted to rejected
+// (and adding warnings for kept rows), keeping each table's stats right. cv is what the
+// clinicians cover (newCoverage), nil to make it here.
+func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, workers int) {
+	run := func(table string) *tableRun { return runs[slices.Index(model.InputTables, table)] }
+	if cv == nil {
+		cv = newCoverage(in.Clinicians)
 	}
 
 	warn := func(r *tableRun, row int, column, value, code, msg string) {
