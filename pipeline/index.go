@@ -249,14 +249,15 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 			ix.fileSubmission(ix.infos.at(ix.infoIndex(ek(in.Submissions[i].Entity))), &in.Submissions[i], qualifies[i])
 		}
 	}
-	ix.fileIndividuals(refs, qualifies)
+	others := int32(ix.infos.len()) // the entities filed so far; the individuals' come next
+	for i := range others {
+		sortPathways(ix.infos.at(i).pathways)
+	}
+	if err := ix.fileIndividuals(ctx, workers, refs, qualifies); err != nil {
+		return nil, err
+	}
 	if consume {
 		in.Exceptions, in.Submissions = nil, nil
-	}
-	for i := range int32(ix.infos.len()) {
-		if ps := ix.infos.at(i).pathways; len(ps) > 1 {
-			slices.SortFunc(ps, func(a, b model.Pathway) int { return cmp.Compare(pathwayOrder[a], pathwayOrder[b]) })
-		}
 	}
 
 	// Individuals in an APM Entity: named by NPI/TIN, or every NPI of a TIN named whole.
@@ -312,35 +313,80 @@ func (ix *index) fileSubmission(inf *entityInfo, s *model.Submission, qualifies 
 // both, where a map of NPI/TINs would cost a cache miss a row at national scale (1.2 s of CPU
 // for three million references and the individuals' lookups). A reference to an NPI/TIN with no
 // clinicians rows names no individual and is dropped: nothing would read it.
-func (ix *index) fileIndividuals(refs []radix.Item, qualifies []bool) {
+//
+// The merge is made in parallel shards of individuals, in two passes: the first finds each
+// individual's references, the second (once the individuals with any have their entityInfo,
+// numbered in their order) files them.
+func (ix *index) fileIndividuals(ctx context.Context, workers int, refs []radix.Item, qualifies []bool) error {
 	in := ix.in
-	r := 0
-	for m := range ix.individuals {
-		ind := &ix.individuals[m]
-		key, ok := individualRefKey(model.EntityKey{Level: model.LevelIndividual, NPI: ind.npi, TIN: ind.tin})
-		if !ok {
-			continue // filed by entity (locateInfos)
-		}
-		for r < len(refs) && refs[r].Key < key {
-			r++
-		}
-		for ; r < len(refs) && refs[r].Key == key; r++ {
-			if ind.infoAt < 0 {
-				ind.infoAt = ix.infos.add()
+	n := len(ix.individuals)
+	lo, hi := make([]int32, n), make([]int32, n) // individual m's references: refs[lo[m]:hi[m]]
+	err := parallel(ctx, workers, n, func(a, b int) {
+		r := -1
+		for m := a; m < b; m++ {
+			ind := &ix.individuals[m]
+			key, ok := radix.PairKey(ind.npi, ind.tin)
+			if !ok {
+				continue // filed by entity (locateInfos)
 			}
-			inf, i := ix.infos.at(ind.infoAt), refs[r].Pos
-			switch refs[r].Tag {
-			case refException:
-				e := &in.Exceptions[i]
-				inf.apps = append(inf.apps, rules.Application{ID: e.ApplicationID, Type: e.ExceptionType, Categories: e.Categories})
-			case refCost:
-				inf.costMet = true
-			case refScore:
-				inf.score = &ix.scores[i]
-			case refSubmission:
-				ix.fileSubmission(inf, &in.Submissions[i], qualifies[i])
+			if r < 0 {
+				r, _ = slices.BinarySearchFunc(refs, key, func(it radix.Item, k uint64) int { return cmp.Compare(it.Key, k) })
 			}
+			for r < len(refs) && refs[r].Key < key {
+				r++
+			}
+			first := r
+			for r < len(refs) && refs[r].Key == key {
+				r++
+			}
+			lo[m], hi[m] = int32(first), int32(r)
 		}
+	})
+	if err != nil {
+		return err
+	}
+	with := 0
+	for m := range n {
+		if hi[m] > lo[m] {
+			with++
+		}
+	}
+	at := ix.infos.addN(with)
+	for m := range n {
+		if hi[m] > lo[m] {
+			ix.individuals[m].infoAt = at
+			at++
+		}
+	}
+	return parallel(ctx, workers, n, func(a, b int) {
+		for m := a; m < b; m++ {
+			if hi[m] == lo[m] {
+				continue
+			}
+			inf := ix.infos.at(ix.individuals[m].infoAt)
+			for _, ref := range refs[lo[m]:hi[m]] {
+				i := ref.Pos
+				switch ref.Tag {
+				case refException:
+					e := &in.Exceptions[i]
+					inf.apps = append(inf.apps, rules.Application{ID: e.ApplicationID, Type: e.ExceptionType, Categories: e.Categories})
+				case refCost:
+					inf.costMet = true
+				case refScore:
+					inf.score = &ix.scores[i]
+				case refSubmission:
+					ix.fileSubmission(inf, &in.Submissions[i], qualifies[i])
+				}
+			}
+			sortPathways(inf.pathways)
+		}
+	})
+}
+
+// sortPathways puts an entity's pathways in pathwayOrder.
+func sortPathways(ps []model.Pathway) {
+	if len(ps) > 1 {
+		slices.SortFunc(ps, func(a, b model.Pathway) int { return cmp.Compare(pathwayOrder[a], pathwayOrder[b]) })
 	}
 }
 
@@ -544,6 +590,16 @@ func (s *infoStore) add() int32 {
 	}
 	s.n++
 	return int32(s.n - 1)
+}
+
+// addN appends k empty entityInfos and returns the number of the first.
+func (s *infoStore) addN(k int) int32 {
+	first := s.n
+	for len(s.chunks)*infoChunk < s.n+k {
+		s.chunks = append(s.chunks, make([]entityInfo, infoChunk))
+	}
+	s.n += k
+	return int32(first)
 }
 
 // at returns entityInfo i (0 <= i < len).

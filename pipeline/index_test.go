@@ -150,3 +150,35 @@ func TestIndividualsFiledByMergeAsByMap(t *testing.T) {
 		t.Error("no individual's row names APP-19: the test does not exercise the merge")
 	}
 }
+
+// TestInfoStore: entityInfos added one at a time and in blocks are numbered in order, each its
+// own, across chunk boundaries.
+func TestInfoStore(t *testing.T) {
+	var s infoStore
+	seen := map[*entityInfo]bool{}
+	next := int32(0)
+	take := func(i int32) {
+		if i != next {
+			t.Fatalf("got number %d, want %d", i, next)
+		}
+		next++
+		p := s.at(i)
+		if seen[p] {
+			t.Fatalf("entityInfo %d shares its memory", i)
+		}
+		seen[p] = true
+	}
+	for _, block := range []int{1, infoChunk - 1, 1, 1, 0, 2*infoChunk + 5, 1, infoChunk, 3} {
+		if block == 1 {
+			take(s.add())
+			continue
+		}
+		first := s.addN(block)
+		for i := range int32(block) {
+			take(first + i)
+		}
+	}
+	if s.len() != int(next) {
+		t.Fatalf("len %d, want %d", s.len(), next)
+	}
+}
