@@ -204,7 +204,10 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	if err != nil {
 		return nil, err
 	}
-	lv := ix.decideLevels(tins, inds, groups)
+	lv, err := ix.decideLevels(ctx, workers, tins, inds, groups)
+	if err != nil {
+		return nil, err
+	}
 	if err := emit(lv.rows); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"cmp"
+	"context"
 	"slices"
+
+	"golang.org/x/sync/errgroup"
 
 	"reweigh/model"
 	"reweigh/rules"
@@ -39,7 +42,7 @@ func bestScore(rows []model.Determination) model.OptFloat {
 // decideLevels makes the virtual group, subgroup and APM Entity rows (rules.md sections 2, 5
 // and 6). They depend on the individual and group results, and there are few of them, so they
 // are evaluated after the parallel stages.
-func (ix *index) decideLevels(tins []tinFacts, inds []indivResult, groups []groupFacts) levels {
+func (ix *index) decideLevels(ctx context.Context, workers int, tins []tinFacts, inds []indivResult, groups []groupFacts) (levels, error) {
 	lv := levels{vgOfTIN: map[string]int{}, sgOf: make([][]int, len(ix.individuals)), apmOf: make([][]int, len(ix.individuals))}
 	ix.virtualGroups(&lv, tins, inds)
 	from := len(lv.rows)
@@ -47,8 +50,8 @@ func (ix *index) decideLevels(tins []tinFacts, inds []indivResult, groups []grou
 	// Rows go out by level, TIN, NPI: subgroup rows (decided in subgroup_id order) by their
 	// affiliated TIN, then subgroup_id and pathway.
 	slices.SortStableFunc(lv.rows[from:], func(a, b model.Determination) int { return cmp.Compare(a.TIN, b.TIN) })
-	ix.apmEntities(&lv, inds)
-	return lv
+	err := ix.apmEntities(ctx, workers, &lv, inds)
+	return lv, err
 }
 
 // membersOfTIN returns the individuals (indices) billing under a TIN.
@@ -234,16 +237,19 @@ func (ix *index) subgroups(lv *levels, tins []tinFacts, inds []indivResult, grou
 	}
 }
 
-func (ix *index) apmEntities(lv *levels, inds []indivResult) {
+func (ix *index) apmEntities(ctx context.Context, workers int, lv *levels, inds []indivResult) error {
 	type entity struct {
+		id           string
 		typ          string
 		participants []int
+		at           int                   // where its participants' rows start in lv.members and lv.participants
+		rows         []model.Determination // its determinations rows
 	}
 	byAPM := map[string]*entity{}
 	for _, p := range ix.in.APMEntities {
 		e := byAPM[p.APMEntityID]
 		if e == nil {
-			e = &entity{typ: p.APMEntityType}
+			e = &entity{id: p.APMEntityID, typ: p.APMEntityType}
 			byAPM[p.APMEntityID] = e
 		}
 		var add []int
@@ -254,118 +260,146 @@ func (ix *index) apmEntities(lv *levels, inds []indivResult) {
 		}
 		e.participants = append(e.participants, add...)
 	}
-	y := ix.year
-	ids := sortedKeys(byAPM)
+	// The entities with participants, in ID order, each given its place in the members and
+	// participants rows: a national run has hundreds of thousands of participants, whose
+	// rows are made once, in place, the entities decided in parallel.
+	var entities []*entity
 	total := 0
-	for _, id := range ids {
+	for _, id := range sortedKeys(byAPM) {
 		// Individuals are indexed in TIN, NPI order: sorting the indices sorts the
 		// participants by TIN, NPI, and a participant named twice (by NPI and by its whole
 		// TIN) is kept once.
 		e := byAPM[id]
 		slices.Sort(e.participants)
 		e.participants = slices.Compact(e.participants)
-		total += len(e.participants)
-	}
-	// A national run has hundreds of thousands of participants: room for their rows once.
-	lv.members = slices.Grow(lv.members, total)
-	lv.participants = slices.Grow(lv.participants, total)
-	for _, id := range ids {
-		e := byAPM[id]
 		if len(e.participants) == 0 {
 			continue
 		}
-		ssp := e.typ == "ssp_aco" && y.SSPPIReportingRequired
-		var c statusCounts
-		npis := map[string]bool{}
-		var sum float64
-		var in, out, eligible, reweighted int
-		for _, m := range e.participants {
-			ind := &ix.individuals[m]
-			r := &inds[m]
-			if !npis[ind.npi] {
-				npis[ind.npi] = true
-				c.add(r)
-			}
-			lv.members = append(lv.members, model.Member{Level: model.LevelAPMEntity, APMEntityID: id, TIN: ind.tin, NPI: ind.npi})
-			lv.apmOf[m] = append(lv.apmOf[m], len(lv.apmScore))
-			reason := r.piReason
-			if reason == "" {
-				// An approved group PI hardship for the participant's TIN also leaves it out.
-				for _, a := range ix.tinInfo(ind.tinAt).applications() {
-					if a.Type == model.ExceptionPIHardship {
-						reason = rules.IDPIHardship + ":" + a.ID
-						break
-					}
-				}
-			}
-			p := model.APMParticipantResult{APMEntityID: id, TIN: ind.tin, NPI: ind.npi, PIScoreUsed: ix.participantPI(ind)}
-			if r.eligible {
-				eligible++
-				if reason != "" {
-					reweighted++
-				}
-			}
-			switch {
-			case !r.eligible:
-				p.ExcludedReason = "not_mips_eligible"
-			case reason != "":
-				p.ExcludedReason = reason
-			default:
-				p.InPIAverage = true
-				if p.PIScoreUsed.Valid {
-					sum += p.PIScoreUsed.V
-				}
-			}
-			if p.InPIAverage {
-				in++
-			} else {
-				out++
-			}
-			if ssp {
-				p.PIReportingRequired = model.OptBool{V: r.eligible && reason == "", Valid: true}
-			}
-			lv.participants = append(lv.participants, p)
-		}
-		k := ek(model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: id})
-		g := model.Determination{Level: model.LevelAPMEntity, APMEntityID: id, StatusSource: "derived"}
-		ix.shareStatuses(&g, c)
-		g.HospitalBased, g.NonPatientFacing, g.ASCBased = false, false, false // the >75% group rules are not APM Entity rules
-		g.PIAverageCount = model.OptInt{V: int64(in), Valid: true}
-		g.PIExcludedCount = model.OptInt{V: int64(out), Valid: true}
-		if eligible > 0 {
-			g.PIReweightShare = share(reweighted, eligible)
-		}
-		var piAuto []string
-		if in == 0 {
-			piAuto = []string{rules.IDAPMPIAverage}
-		}
-		sc := ix.scoresOf(k)
-		if in > 0 && ix.in.Has(model.TableScores) {
-			avg := sum / float64(in)
-			g.PIAverageScore = model.OptFloat{V: avg, Valid: true}
-			var entity model.CategoryScores
-			if sc != nil {
-				entity = *sc
-			}
-			entity.PI = g.PIAverageScore
-			sc = &entity
-		}
-		euc := ix.apmEntityEUC[id]
-		if euc != "" && !y.APMEUCShareMet(reweighted, eligible) {
-			g.Flags = joinFlags(g.Flags, rules.FlagAPMEUCShareBelow)
-		}
-		var rows []model.Determination
-		for _, p := range ix.pathwaysOf(k, model.PathwayAPP) {
-			f := rules.Facts{
-				Level: model.LevelAPMEntity, Pathway: p, PIAutomatic: piAuto, APMEntityEUC: euc,
-				CostReweighted: ix.costReasons(k), Data: ix.dataOf(k, p),
-			}
-			rows = append(rows, ix.rowScored(g, p, &f, sc))
-		}
-		lv.rows = append(lv.rows, rows...)
-		lv.apmScore = append(lv.apmScore, bestScore(rows))
-		lv.apmIDs = append(lv.apmIDs, id)
+		e.at = total
+		total += len(e.participants)
+		entities = append(entities, e)
 	}
+	membersAt, participantsAt := len(lv.members), len(lv.participants)
+	lv.members = slices.Grow(lv.members, total)[:membersAt+total]
+	lv.participants = slices.Grow(lv.participants, total)[:participantsAt+total]
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(workers, 1))
+	for _, e := range entities {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			e.rows = ix.apmEntity(e.id, e.typ, e.participants, inds,
+				lv.members[membersAt+e.at:][:len(e.participants)], lv.participants[participantsAt+e.at:][:len(e.participants)])
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, e := range entities {
+		for _, m := range e.participants {
+			lv.apmOf[m] = append(lv.apmOf[m], len(lv.apmScore))
+		}
+		lv.rows = append(lv.rows, e.rows...)
+		lv.apmScore = append(lv.apmScore, bestScore(e.rows))
+		lv.apmIDs = append(lv.apmIDs, e.id)
+	}
+	return ctx.Err()
+}
+
+// apmEntity decides one APM Entity of participants (individuals, in TIN, NPI order, each
+// once): it fills their members and participants rows and returns the entity's rows.
+func (ix *index) apmEntity(id, typ string, participants []int, inds []indivResult, members []model.Member, results []model.APMParticipantResult) []model.Determination {
+	y := ix.year
+	ssp := typ == "ssp_aco" && y.SSPPIReportingRequired
+	var c statusCounts
+	npis := map[string]bool{}
+	var sum float64
+	var in, out, eligible, reweighted int
+	for j, m := range participants {
+		ind := &ix.individuals[m]
+		r := &inds[m]
+		if !npis[ind.npi] {
+			npis[ind.npi] = true
+			c.add(r)
+		}
+		members[j] = model.Member{Level: model.LevelAPMEntity, APMEntityID: id, TIN: ind.tin, NPI: ind.npi}
+		reason := r.piReason
+		if reason == "" {
+			// An approved group PI hardship for the participant's TIN also leaves it out.
+			for _, a := range ix.tinInfo(ind.tinAt).applications() {
+				if a.Type == model.ExceptionPIHardship {
+					reason = rules.IDPIHardship + ":" + a.ID
+					break
+				}
+			}
+		}
+		p := model.APMParticipantResult{APMEntityID: id, TIN: ind.tin, NPI: ind.npi, PIScoreUsed: ix.participantPI(ind)}
+		if r.eligible {
+			eligible++
+			if reason != "" {
+				reweighted++
+			}
+		}
+		switch {
+		case !r.eligible:
+			p.ExcludedReason = "not_mips_eligible"
+		case reason != "":
+			p.ExcludedReason = reason
+		default:
+			p.InPIAverage = true
+			if p.PIScoreUsed.Valid {
+				sum += p.PIScoreUsed.V
+			}
+		}
+		if p.InPIAverage {
+			in++
+		} else {
+			out++
+		}
+		if ssp {
+			p.PIReportingRequired = model.OptBool{V: r.eligible && reason == "", Valid: true}
+		}
+		results[j] = p
+	}
+	k := ek(model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: id})
+	g := model.Determination{Level: model.LevelAPMEntity, APMEntityID: id, StatusSource: "derived"}
+	ix.shareStatuses(&g, c)
+	g.HospitalBased, g.NonPatientFacing, g.ASCBased = false, false, false // the >75% group rules are not APM Entity rules
+	g.PIAverageCount = model.OptInt{V: int64(in), Valid: true}
+	g.PIExcludedCount = model.OptInt{V: int64(out), Valid: true}
+	if eligible > 0 {
+		g.PIReweightShare = share(reweighted, eligible)
+	}
+	var piAuto []string
+	if in == 0 {
+		piAuto = []string{rules.IDAPMPIAverage}
+	}
+	sc := ix.scoresOf(k)
+	if in > 0 && ix.in.Has(model.TableScores) {
+		avg := sum / float64(in)
+		g.PIAverageScore = model.OptFloat{V: avg, Valid: true}
+		var entity model.CategoryScores
+		if sc != nil {
+			entity = *sc
+		}
+		entity.PI = g.PIAverageScore
+		sc = &entity
+	}
+	euc := ix.apmEntityEUC[id]
+	if euc != "" && !y.APMEUCShareMet(reweighted, eligible) {
+		g.Flags = joinFlags(g.Flags, rules.FlagAPMEUCShareBelow)
+	}
+	var rows []model.Determination
+	for _, p := range ix.pathwaysOf(k, model.PathwayAPP) {
+		f := rules.Facts{
+			Level: model.LevelAPMEntity, Pathway: p, PIAutomatic: piAuto, APMEntityEUC: euc,
+			CostReweighted: ix.costReasons(k), Data: ix.dataOf(k, p),
+		}
+		rows = append(rows, ix.rowScored(g, p, &f, sc))
+	}
+	return rows
 }
 
 // participantPI is the PI score of an APM Entity participant: the highest of its individual
