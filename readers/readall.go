@@ -93,7 +93,10 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 		}
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
-	var cv *coverage // what the clinicians cover, made as soon as they are read
+	// What the clinicians cover and the submissions' IDs, each made as soon as its table is
+	// read, while the other tables still are, not in the cross-table checks after.
+	var cv *coverage
+	var subs map[string]struct{}
 	for _, i := range order {
 		r := runs[i]
 		g.Go(func() error {
@@ -117,9 +120,11 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 				}
 				return nil
 			}
-			if r.table == model.TableClinicians {
-				// While the other tables are still read, not in the cross-table checks after.
+			switch r.table {
+			case model.TableClinicians:
 				cv = newCoverage(in.Clinicians)
+			case model.TableSubmissions:
+				subs = submissionIDs(in.Submissions)
 			}
 			return nil
 		})
@@ -134,7 +139,7 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 		}
 	}
 
-	crossCheck(in, runs, cv, workers)
+	crossCheck(in, runs, cv, subs, workers)
 
 	// Stats and rejects in InputTables order; a table's rejects by row (reading appended them
 	// in row order, the cross-table checks after them).
@@ -214,10 +219,20 @@ func newCoverage(cl []model.Clinician) *coverage {
 	return cv
 }
 
+// submissionIDs returns the set of the submissions' IDs.
+func submissionIDs(rows []model.Submission) map[string]struct{} {
+	ids := make(map[string]struct{}, len(rows))
+	for i := range rows {
+		ids[rows[i].SubmissionID] = struct{}{}
+	}
+	return ids
+}
+
 // crossCheck runs the checks that need several tables, moving rows from accepted to rejected
 // (and adding warnings for kept rows), keeping each table's stats right. cv is what the
-// clinicians cover (newCoverage), nil to make it here.
-func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, workers int) {
+// clinicians cover (newCoverage) and subs the IDs of the submissions as read (submissionIDs),
+// either nil to make it here.
+func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[string]struct{}, workers int) {
 	run := func(table string) *tableRun { return runs[slices.Index(model.InputTables, table)] }
 	if cv == nil {
 		cv = newCoverage(in.Clinicians)
@@ -273,9 +288,23 @@ func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, workers int) {
 			})
 		},
 		func() {
+			// The submissions, then the measurements of a submission that is not accepted.
+			var dropped []string
 			in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(r *model.Submission) (int, *model.Reject) {
-				return r.Row, noClinicians(cv, r.Entity)
+				rej := noClinicians(cv, r.Entity)
+				if rej != nil {
+					dropped = append(dropped, r.SubmissionID)
+				}
+				return r.Row, rej
 			})
+			if subs == nil {
+				subs = submissionIDs(in.Submissions)
+			} else {
+				for _, id := range dropped { // accepted IDs are unique (duplicate_key)
+					delete(subs, id)
+				}
+			}
+			dropUnknownSubmissions(&in.Measurements, run(model.TableMeasurements), subs)
 		},
 		func() {
 			in.Scores = dropRows(run(model.TableScores), in.Scores, func(r *model.Score) (int, *model.Reject) {
@@ -294,35 +323,33 @@ func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, workers int) {
 		g.Go(func() error { check(); return nil })
 	}
 	g.Wait()
+}
 
-	// Measurements of a submission that is not accepted (after the check above): each run of
-	// rows of one submission is looked up once.
-	subs := make(map[string]struct{}, len(in.Submissions))
-	for i := range in.Submissions {
-		subs[in.Submissions[i].SubmissionID] = struct{}{}
-	}
-	m := &in.Measurements
+// dropUnknownSubmissions drops the measurements of a submission not in subs (the accepted
+// submissions' IDs): each run of rows of one submission is looked up once.
+func dropUnknownSubmissions(m *model.Measurements, r *tableRun, subs map[string]struct{}) {
 	known := make([]bool, len(m.SubmissionIDs))
 	for i, id := range m.SubmissionIDs {
 		_, known[i] = subs[id]
 	}
-	if r := run(model.TableMeasurements); r != nil && slices.Contains(known, false) {
-		kept := 0
-		for j := range m.Rows {
-			if s := m.Submission[j]; !known[s] {
-				id := m.SubmissionIDs[s]
-				r.rejects = append(r.rejects, model.Reject{Severity: model.SeverityError, Table: r.table, File: r.file,
-					Row: m.Rows[j], Column: "submission_id", Value: id, Code: CodeUnknownSubmission,
-					Message: fmt.Sprintf("submission %s is not an accepted row of submissions", id)})
-				r.stat.RowsAccepted--
-				r.stat.RowsRejected++
-				continue
-			}
-			m.Rows[kept], m.Submission[kept], m.Measure[kept], m.Flags[kept] = m.Rows[j], m.Submission[j], m.Measure[j], m.Flags[j]
-			kept++
-		}
-		m.Rows, m.Submission, m.Measure, m.Flags = m.Rows[:kept], m.Submission[:kept], m.Measure[:kept], m.Flags[:kept]
+	if r == nil || !slices.Contains(known, false) {
+		return
 	}
+	kept := 0
+	for j := range m.Rows {
+		if s := m.Submission[j]; !known[s] {
+			id := m.SubmissionIDs[s]
+			r.rejects = append(r.rejects, model.Reject{Severity: model.SeverityError, Table: r.table, File: r.file,
+				Row: m.Rows[j], Column: "submission_id", Value: id, Code: CodeUnknownSubmission,
+				Message: fmt.Sprintf("submission %s is not an accepted row of submissions", id)})
+			r.stat.RowsAccepted--
+			r.stat.RowsRejected++
+			continue
+		}
+		m.Rows[kept], m.Submission[kept], m.Measure[kept], m.Flags[kept] = m.Rows[j], m.Submission[j], m.Measure[j], m.Flags[j]
+		kept++
+	}
+	m.Rows, m.Submission, m.Measure, m.Flags = m.Rows[:kept], m.Submission[:kept], m.Measure[:kept], m.Flags[:kept]
 }
 
 // noClinicians returns the entity.no_clinicians reject of a row naming k, or nil.
