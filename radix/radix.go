@@ -22,6 +22,11 @@ type Item struct {
 // key, at national scale (three million references) 0.2 s against 0.4 s a byte at a time. A
 // few thousand items are sorted by comparison instead.
 func Sort(items []Item) {
+	SortWith(items, nil)
+}
+
+// SortWith is Sort using scratch (when it has room for the items) for the sort's second buffer.
+func SortWith(items, scratch []Item) {
 	n := len(items)
 	if n < 1<<12 {
 		slices.SortStableFunc(items, func(a, b Item) int { return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Tag, b.Tag)) })
@@ -46,7 +51,10 @@ func Sort(items []Item) {
 			counts[tagDigits+d][k>>(bits*d)&mask]++
 		}
 	}
-	src, dst := items, make([]Item, n)
+	if cap(scratch) < n {
+		scratch = make([]Item, n)
+	}
+	src, dst := items, scratch[:n]
 	next := new([1 << bits]int)
 	for d := range counts {
 		c := &counts[d]

@@ -28,9 +28,14 @@ func TestSort(t *testing.T) {
 			slices.SortStableFunc(want, func(a, b Item) int {
 				return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Tag, b.Tag))
 			})
+			with := slices.Clone(items)
 			Sort(items)
 			if !slices.Equal(items, want) {
 				t.Fatalf("%s, n=%d: Sort differs from a stable sort", name, n)
+			}
+			SortWith(with, make([]Item, n, n+7))
+			if !slices.Equal(with, want) {
+				t.Fatalf("%s, n=%d: SortWith differs from a stable sort", name, n)
 			}
 		}
 	}

@@ -97,6 +97,7 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 	// read, while the other tables still are, not in the cross-table checks after.
 	var cv *coverage
 	var subs map[string]struct{}
+	bufs := &itemBuffers{}
 	for _, i := range order {
 		r := runs[i]
 		g.Go(func() error {
@@ -120,6 +121,7 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 				}
 				return nil
 			}
+			r.finish(bufs)
 			switch r.table {
 			case model.TableClinicians:
 				cv = newCoverage(in.Clinicians)

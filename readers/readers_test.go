@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"hash/maphash"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -520,32 +522,44 @@ func TestContextCanceled(t *testing.T) {
 	}
 }
 
-// seenKeys finds every duplicate and only duplicates, also when keys share a hash: with every
-// key hashed alike, or half of them, the answers are those of a plain map of keys.
-func TestSeenKeysHashCollisions(t *testing.T) {
+// duplicates finds every duplicate and only duplicates, each with the first row of its key,
+// also when keys share a hash: with every key hashed alike, or half of them, the answers are
+// those of a plain map of keys.
+func TestDuplicatesHashCollisions(t *testing.T) {
 	keys := []string{"a", "b", "a", "c", "b", "d", "c", "a", "e", "d"}
+	seed := maphash.MakeSeed()
 	for name, hash := range map[string]func(string) uint64{
-		"maphash":     newSeenKeys[string]().hash,
+		"maphash":     func(k string) uint64 { return maphash.String(seed, k) },
 		"all collide": func(string) uint64 { return 7 },
 		"by length":   func(k string) uint64 { return uint64(len(k) + int(k[0])%2) },
 	} {
-		s := seenKeys[string]{hash: hash, byHash: map[uint64]int{}}
+		hashes := make([]uint64, len(keys))
+		for i, k := range keys {
+			hashes[i] = hash(k)
+		}
+		got := duplicates(hashes, func(i, j int) bool { return keys[i] == keys[j] }, nil)
 		first := map[string]int{}
-		var kept []string // the table's rows: duplicates are not kept
-		for _, k := range keys {
-			at, dup := s.firstOrAdd(k, len(kept), func(i int) string { return kept[i] })
-			want, wantDup := first[k]
-			if dup != wantDup || (dup && kept[at] != k) || (dup && at != want) {
-				t.Fatalf("%s: key %q: got (%d, %v), want (%d, %v)", name, k, at, dup, want, wantDup)
-			}
-			if !dup {
-				first[k] = len(kept)
-				kept = append(kept, k)
+		var want []duplicate
+		for i, k := range keys {
+			if f, ok := first[k]; ok {
+				want = append(want, duplicate{at: i, first: f})
+			} else {
+				first[k] = i
 			}
 		}
-		if len(kept) != 5 {
-			t.Errorf("%s: kept %v, want the 5 distinct keys", name, kept)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %v, want %v", name, got, want)
 		}
+	}
+	// Many rows (the radix sort, not the small-input sort) with a few duplicates.
+	many := make([]uint64, 100_000)
+	for i := range many {
+		many[i] = uint64(i) * 2654435761
+	}
+	many[70_000], many[99_999] = many[3], many[3]
+	got := duplicates(many, func(i, j int) bool { return many[i] == many[j] }, &itemBuffers{})
+	if want := []duplicate{{70_000, 3}, {99_999, 3}}; !slices.Equal(got, want) {
+		t.Errorf("100,000 rows: got %v, want %v", got, want)
 	}
 }
 

@@ -55,6 +55,18 @@ func (t *tableRun) emit() {
 	t.reject(t.c.rej)
 }
 
+// finish drops the table's duplicate rows, once it is read (handler.finish).
+func (t *tableRun) finish(bufs *itemBuffers) {
+	t.h.finish(func(r model.Reject) {
+		t.stat.RowsAccepted--
+		t.stat.RowsRejected++
+		r.Severity = model.SeverityError
+		r.Table = t.table
+		r.File = t.file
+		t.rejects = append(t.rejects, r)
+	}, bufs)
+}
+
 func (t *tableRun) reject(r model.Reject) {
 	t.stat.RowsRejected++
 	r.Severity = model.SeverityError

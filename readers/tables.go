@@ -1,16 +1,18 @@
 package readers
 
 import (
+	"cmp"
 	"fmt"
 	"hash/maphash"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"reweigh/model"
+	"reweigh/radix"
 )
 
 // Vocabularies of the data contract.
@@ -38,65 +40,28 @@ type handler interface {
 	decode(c *rowCtx) bool
 	// grow makes room for about n more rows.
 	grow(n int)
+	// finish is called once, after the last row: it drops the rows whose key an earlier row
+	// has, giving each to reject with its duplicate_key reject (Column, Value, Code, Message,
+	// Row). bufs lends it sort buffers (may be nil).
+	finish(reject func(model.Reject), bufs *itemBuffers)
 }
 
 // table is the decoder of one table: dec fills a row, key (when not nil) names the row's
-// unique key; a row whose key was seen is a duplicate_key reject.
+// unique key; a row whose key an earlier accepted row has is a duplicate_key reject.
+//
+// Duplicates are found once the table is read: each accepted row's key is hashed as it comes,
+// and the hashes are radix sorted, so that only rows of one hash are compared. A map from key
+// (or hash) to first row, probed for every row, was a sixth of a national read's CPU (1.5 s),
+// each probe a cache miss.
 type table[T any, K comparable] struct {
 	out     *[]T
 	dec     func(c *rowCtx, r *T)
 	key     func(r *T) K
 	keyCols string            // key column names, for the reject's column
 	keyVal  func(r *T) string // key values, for the reject's value
-	seen    seenKeys[K]
+	hash    func(K) uint64
+	hashes  []uint64 // the hash of each row's key, when key is not nil
 	row     func(r *T) *int
-}
-
-// seenKeys finds the first row with a key. Keys are found by their hash, in a map of 16-byte
-// entries from hash to the row's position in the table's slice, and compared with that row's
-// key; the rare key whose hash another key already holds goes to a map of whole keys. A map of
-// whole keys for every row (48 to 72 bytes an entry for the entity-keyed tables) was a third
-// of a national read's garbage, and probing it hashed the key the slow way.
-type seenKeys[K comparable] struct {
-	hash   func(K) uint64
-	byHash map[uint64]int
-	others map[K]int
-}
-
-func newSeenKeys[K comparable]() seenKeys[K] {
-	seed := maphash.MakeSeed()
-	return seenKeys[K]{hash: func(k K) uint64 { return maphash.Comparable(seed, k) }, byHash: map[uint64]int{}}
-}
-
-// firstOrAdd returns the position of the first row with key k, whose key keyAt gives; else it
-// records k at position at and returns false.
-func (s *seenKeys[K]) firstOrAdd(k K, at int, keyAt func(int) K) (int, bool) {
-	h := s.hash(k)
-	i, hit := s.byHash[h]
-	if !hit {
-		s.byHash[h] = at
-		return 0, false
-	}
-	if keyAt(i) == k {
-		return i, true
-	}
-	if i, dup := s.others[k]; dup {
-		return i, true
-	}
-	if s.others == nil {
-		s.others = map[K]int{}
-	}
-	s.others[k] = at
-	return 0, false
-}
-
-func (s *seenKeys[K]) grow(n int) {
-	// A map is laid out in full when it is made: room for more keys than a national table has
-	// would be memory written for nothing if the count is wrong. Past it the map grows as keys
-	// come.
-	m := make(map[uint64]int, len(s.byHash)+min(n, maxPresizedKeys))
-	maps.Copy(m, s.byHash)
-	s.byHash = m
 }
 
 func (t *table[T, K]) decode(c *rowCtx) bool {
@@ -108,19 +73,13 @@ func (t *table[T, K]) decode(c *rowCtx) bool {
 	*t.out = rows
 	r := &rows[n]
 	t.dec(c, r)
-	if !c.failed && t.key != nil {
-		k := t.key(r)
-		if first, dup := t.seen.firstOrAdd(k, n, func(i int) K { return t.key(&rows[i]) }); dup {
-			c.failed = true
-			v := t.keyVal(r)
-			c.rej = model.Reject{Column: t.keyCols, Value: v, Code: CodeDuplicateKey,
-				Message: fmt.Sprintf("duplicate key (%s) = (%s): first seen at row %d, which is kept", t.keyCols, v, *t.row(&rows[first]))}
-		}
-	}
 	if c.failed {
 		rows[n] = zero
 		*t.out = rows[:n]
 		return false
+	}
+	if t.key != nil {
+		t.hashes = append(t.hashes, t.hash(t.key(r)))
 	}
 	*t.row(r) = c.row
 	return true
@@ -131,13 +90,109 @@ func (t *table[T, K]) grow(n int) {
 	n = reservable(n, int(unsafe.Sizeof(zero)))
 	*t.out = slices.Grow(*t.out, n)
 	if t.key != nil {
-		t.seen.grow(n)
+		t.hashes = slices.Grow(t.hashes, reservable(n, 8))
 	}
 }
 
-// maxPresizedKeys bounds the keys seenKeys makes room for up front: a national clinicians table
-// has 1.65 million.
-const maxPresizedKeys = 1 << 21
+func (t *table[T, K]) finish(reject func(model.Reject), bufs *itemBuffers) {
+	if t.key == nil {
+		return
+	}
+	rows := *t.out
+	dups := duplicates(t.hashes, func(i, j int) bool { return t.key(&rows[i]) == t.key(&rows[j]) }, bufs)
+	t.hashes = nil
+	if len(dups) == 0 {
+		return
+	}
+	kept := rows[:0]
+	d := 0
+	for i := range rows {
+		if d < len(dups) && dups[d].at == i {
+			v := t.keyVal(&rows[i])
+			reject(model.Reject{Column: t.keyCols, Value: v, Code: CodeDuplicateKey, Row: *t.row(&rows[i]),
+				Message: fmt.Sprintf("duplicate key (%s) = (%s): first seen at row %d, which is kept", t.keyCols, v, *t.row(&rows[dups[d].first]))})
+			d++
+			continue
+		}
+		kept = append(kept, rows[i])
+	}
+	clear(rows[len(kept):])
+	*t.out = kept
+}
+
+// itemBuffers lends the buffers duplicates sorts in, so that the tables of a read reuse them:
+// what a read leaves is not collected before it ends (the collector is paused), and a buffer
+// each per table was 0.2 GB more at the peak of a national run. A nil *itemBuffers lends new
+// buffers.
+type itemBuffers struct {
+	mu   sync.Mutex
+	free [][]radix.Item
+}
+
+// get returns a buffer of n items.
+func (b *itemBuffers) get(n int) []radix.Item {
+	if b != nil {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for i, s := range b.free {
+			if cap(s) >= n {
+				b.free = slices.Delete(b.free, i, i+1)
+				return s[:n]
+			}
+		}
+	}
+	return make([]radix.Item, n)
+}
+
+// put gives a buffer back.
+func (b *itemBuffers) put(s []radix.Item) {
+	if b != nil {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.free = append(b.free, s)
+	}
+}
+
+// duplicate is a row whose key the earlier row first has.
+type duplicate struct{ at, first int }
+
+// duplicates returns the rows (by position) whose key an earlier row has, in order, given
+// every row's key hash and a comparison of two rows' keys: the hashes are radix sorted, so
+// only rows of one hash (a duplicate, or the rare collision) are compared.
+func duplicates(hashes []uint64, sameKey func(i, j int) bool, bufs *itemBuffers) []duplicate {
+	items, scratch := bufs.get(len(hashes)), bufs.get(len(hashes))
+	defer bufs.put(items)
+	defer bufs.put(scratch)
+	for i, h := range hashes {
+		items[i] = radix.Item{Key: h, Pos: int32(i)}
+	}
+	radix.SortWith(items, scratch)
+	var dups []duplicate
+	var firsts []int // the rows of one hash that are first with their key
+	for lo := 0; lo < len(items); {
+		hi := lo + 1
+		for hi < len(items) && items[hi].Key == items[lo].Key {
+			hi++
+		}
+		if hi-lo > 1 {
+			// Rows of one hash, in row order (the sort is stable).
+			firsts = firsts[:0]
+		rows:
+			for _, it := range items[lo:hi] {
+				for _, f := range firsts {
+					if sameKey(f, int(it.Pos)) {
+						dups = append(dups, duplicate{at: int(it.Pos), first: f})
+						continue rows
+					}
+				}
+				firsts = append(firsts, int(it.Pos))
+			}
+		}
+		lo = hi
+	}
+	slices.SortFunc(dups, func(a, b duplicate) int { return cmp.Compare(a.at, b.at) })
+	return dups
+}
 
 // maxReservedBytes bounds the rows a table reserves up front (grow): the count a Parquet
 // footer announces, or one estimated from a CSV file's size and first lines, is only a hint.
@@ -154,7 +209,8 @@ func newTable[T any, K comparable](out *[]T, row func(*T) *int, dec func(*rowCtx
 	keyCols string, key func(*T) K, keyVal func(*T) string) *table[T, K] {
 	t := &table[T, K]{out: out, dec: dec, row: row, key: key, keyCols: keyCols, keyVal: keyVal}
 	if key != nil {
-		t.seen = newSeenKeys[K]()
+		seed := maphash.MakeSeed()
+		t.hash = func(k K) uint64 { return maphash.Comparable(seed, k) }
 	}
 	return t
 }
@@ -443,6 +499,8 @@ type measurementTable struct {
 	lastSub, lastMeas   string
 	lastSubAt, lastMeAt int32
 }
+
+func (t *measurementTable) finish(func(model.Reject), *itemBuffers) {}
 
 func (t *measurementTable) grow(n int) {
 	n = reservable(n, int(unsafe.Sizeof(0)+unsafe.Sizeof(int32(0))*2+unsafe.Sizeof(model.MeasurementFlags(0))))
