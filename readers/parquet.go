@@ -83,9 +83,12 @@ func typeWanted(k kind) string {
 	return "a string"
 }
 
-// asciiColumn reports whether every value of a string or binary column is ASCII (a dictionary
-// column is not looked into: false).
+// asciiColumn reports whether every value of a string or binary column, or of a dictionary of
+// strings, is ASCII.
 func asciiColumn(arr arrow.Array) bool {
+	if d, ok := arr.(*array.Dictionary); ok {
+		arr = d.Dictionary() // every value is one of the dictionary's
+	}
 	if a, ok := arr.(interface{ ValueBytes() []byte }); ok {
 		return allASCII(a.ValueBytes())
 	}
@@ -199,7 +202,11 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 			return err
 		}
 		dropArrowSchema(pf)
-		if fr, err = pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}, mem); err != nil {
+		aprops := pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}
+		for _, leaf := range dictionaryColumns(pf) {
+			aprops.SetReadDict(leaf, true)
+		}
+		if fr, err = pqarrow.NewFileReader(pf, aprops, mem); err != nil {
 			return err
 		}
 		sc, err = fr.Schema()
@@ -379,6 +386,28 @@ func guard(fn func() error) (err error) {
 		}
 	}()
 	return fn()
+}
+
+// dictionaryColumns returns the leaf columns of strings that are dictionary-encoded in every
+// row group: they are read as Arrow dictionary arrays, their values (a measure ID, a state, a
+// pathway) decoded once a row group instead of copied out for every row.
+func dictionaryColumns(pf *file.Reader) []int {
+	md := pf.MetaData()
+	var leaves []int
+	for c := range md.Schema.NumColumns() {
+		if md.Schema.Column(c).PhysicalType() != parquet.Types.ByteArray || md.NumRowGroups() == 0 {
+			continue
+		}
+		dict := true
+		for g := 0; g < md.NumRowGroups() && dict; g++ {
+			cc, err := md.RowGroup(g).ColumnChunk(c)
+			dict = err == nil && cc.HasDictionaryPage()
+		}
+		if dict {
+			leaves = append(leaves, c)
+		}
+	}
+	return leaves
 }
 
 // dropArrowSchema makes pqarrow ignore the Arrow schema a writer may store in the file's
