@@ -5,12 +5,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"slices"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -72,9 +70,9 @@ func writerProperties[T any](fields []field[T], mem memory.Allocator) *parquet.W
 	return parquet.NewWriterProperties(opts...)
 }
 
-// parquetTable writes one Parquet file from rows given in pieces of any size: the rows are
-// appended to Arrow builders and written as one record batch per batchRows rows, row groups of
-// rowGroupRows, so the bytes do not depend on how the rows were cut.
+// parquetTable writes one Parquet file from rows given in pieces of any size: the rows' values
+// are taken into each column's batch (column, dictColumn) and written batchRows rows at a time,
+// row groups of rowGroupRows, so the bytes do not depend on how the rows were cut.
 //
 // The columns of a batch are encoded and compressed in parallel, up to workers at once: each
 // column chunk of a buffered row group has its own writer and page buffer, and they are laid
@@ -82,34 +80,29 @@ func writerProperties[T any](fields []field[T], mem memory.Allocator) *parquet.W
 // pqarrow.FileWriter writes a batch's columns one after another (at national scale that was
 // five seconds of one core for the determinations table, the longest serial step of a run), so
 // the file is assembled here from arrow-go's lower-level pieces exactly as pqarrow.FileWriter
-// assembles it: the same Parquet schema (pqarrow.ToParquet), the same stored Arrow schema, the
-// same definition levels and pqarrow.WriteArrowToColumn for each column. The dictionary-encoded
-// string columns are the exception (dictColumn): their values are numbered as they come and
-// each row group's chunk is written when it closes, with the calls pqarrow makes for an Arrow
-// dictionary column. A test checks the bytes are those of pqarrow.FileWriter given one record
-// per row group, those columns as dictionary arrays.
+// assembles it: the same Parquet schema (pqarrow.ToParquet), the same stored Arrow schema, and
+// for each column the column writer calls pqarrow.WriteArrowToColumn makes for an Arrow array of
+// its values (column.write), without the array. The dictionary-encoded string columns
+// (dictColumn) have their values numbered as they come, and each row group's chunk is written
+// when it closes, with the calls pqarrow makes for an Arrow dictionary column. A test checks the
+// bytes are those of pqarrow.FileWriter given one record per row group, those columns as
+// dictionary arrays.
 type parquetTable[T any] struct {
 	ctx     context.Context
 	fields  []field[T]
 	fw      *file.Writer
 	rgw     file.BufferedRowGroupWriter // the open row group, nil before the first batch
-	rb      *array.RecordBuilder        // the columns written from Arrow arrays
-	builder []int                       // field i's column in rb, -1 for a dictColumn
-	dicts   []dictColumn                // field i's dictColumn when builder[i] < 0
+	cols    []column                    // field i's batch, when not a dictColumn
+	dicts   []dictColumn                // field i's dictColumn (isDict)
 	meta    map[string]string
 	workers int
 	mem     memory.Allocator
-	cols    []columnScratch
-	inBatch int // rows in rb
+	inBatch int // rows in the batch
 	inGroup int // rows in the current row group
 }
 
-// columnScratch is what one column's writes reuse: its definition levels and its arrow-go
-// write context (which holds scratch buffers, so one per column written at once).
-type columnScratch struct {
-	def  []int16
-	wctx context.Context
-}
+// isDict reports whether a field is written as a dictColumn: the dictionary-encoded strings.
+func isDict[T any](f field[T]) bool { return f.dict && f.Kind == String }
 
 func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T], mem memory.Allocator, meta map[string]string, workers int) (*parquetTable[T], error) {
 	schema := arrowSchema(fields)
@@ -127,19 +120,8 @@ func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T],
 	if err != nil {
 		return nil, err
 	}
-	cols := make([]columnScratch, len(fields))
-	builder := make([]int, len(fields))
-	var built []arrow.Field
-	for i, f := range fields {
-		cols[i].wctx = pqarrow.NewArrowWriteContext(ctx, &aprops)
-		builder[i] = -1
-		if !(f.dict && f.Kind == String) {
-			builder[i] = len(built)
-			built = append(built, schema.Field(i))
-		}
-	}
-	return &parquetTable[T]{ctx: ctx, fields: fields, fw: fw, rb: array.NewRecordBuilder(mem, arrow.NewSchema(built, nil)),
-		builder: builder, dicts: make([]dictColumn, len(fields)), meta: meta, mem: mem, workers: max(workers, 1), cols: cols}, nil
+	return &parquetTable[T]{ctx: ctx, fields: fields, fw: fw, cols: make([]column, len(fields)), dicts: make([]dictColumn, len(fields)),
+		meta: meta, mem: mem, workers: max(workers, 1)}, nil
 }
 
 func (t *parquetTable[T]) add(rows []T) error {
@@ -148,12 +130,11 @@ func (t *parquetTable[T]) add(rows []T) error {
 			return err
 		}
 		take := rows[:min(batchRows-t.inBatch, len(rows))]
-		t.rb.Reserve(len(take))
 		for i, f := range t.fields {
-			if b := t.builder[i]; b >= 0 {
-				appendColumn(t.rb.Field(b), f, take)
-			} else {
+			if isDict(f) {
 				appendDict(&t.dicts[i], f, take)
+			} else {
+				appendValues(&t.cols[i], f, take)
 			}
 		}
 		t.inBatch += len(take)
@@ -167,10 +148,8 @@ func (t *parquetTable[T]) add(rows []T) error {
 	return nil
 }
 
-// flush writes the rows in the builders as one record batch, its columns in parallel.
+// flush writes the batch, its columns in parallel.
 func (t *parquetTable[T]) flush() error {
-	rec := t.rb.NewRecordBatch()
-	defer rec.Release()
 	if t.rgw == nil || t.inGroup+t.inBatch > rowGroupRows {
 		if err := t.closeRowGroup(t.ctx); err != nil {
 			return err
@@ -188,11 +167,16 @@ func (t *parquetTable[T]) flush() error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			if b := t.builder[i]; b >= 0 {
-				return t.writeColumn(i, rec.Column(b))
+			f := t.fields[i]
+			if isDict(f) {
+				t.dicts[i].fold(f.Nullable)
+				return nil
 			}
-			t.dicts[i].fold(t.fields[i].Nullable)
-			return nil
+			cw, err := t.rgw.Column(i)
+			if err != nil {
+				return err
+			}
+			return t.cols[i].write(f.Name, cw, f.Nullable)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -203,31 +187,6 @@ func (t *parquetTable[T]) flush() error {
 	return nil
 }
 
-// writeColumn writes column i of a batch into the open row group, with the definition levels
-// pqarrow derives for a flat column: none for a required column; for a nullable one 1 where a
-// value is present and 0 where it is null, the leaf counted nullable only if it has a null.
-func (t *parquetTable[T]) writeColumn(i int, arr arrow.Array) error {
-	cw, err := t.rgw.Column(i)
-	if err != nil {
-		return err
-	}
-	c := &t.cols[i]
-	var def []int16
-	nulls := arr.NullN()
-	if t.fields[i].Nullable {
-		c.def = slices.Grow(c.def[:0], arr.Len())[:arr.Len()]
-		for j := range c.def {
-			if nulls > 0 && arr.IsNull(j) {
-				c.def[j] = 0
-			} else {
-				c.def[j] = 1
-			}
-		}
-		def = c.def
-	}
-	return pqarrow.WriteArrowToColumn(c.wctx, cw, arr, def, nil, nulls > 0)
-}
-
 // closeRowGroup writes the open row group's dictionary columns, in parallel, and closes it.
 func (t *parquetTable[T]) closeRowGroup(ctx context.Context) error {
 	if t.rgw == nil {
@@ -235,8 +194,8 @@ func (t *parquetTable[T]) closeRowGroup(ctx context.Context) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(t.workers)
-	for i := range t.fields {
-		if t.builder[i] >= 0 {
+	for i, f := range t.fields {
+		if !isDict(f) {
 			continue
 		}
 		g.Go(func() error {
@@ -264,7 +223,6 @@ func (t *parquetTable[T]) closeRowGroup(ctx context.Context) error {
 
 // close writes the last batch and the footer: the file is valid only if close succeeds.
 func (t *parquetTable[T]) close() error {
-	defer t.rb.Release()
 	err := error(nil)
 	if t.inBatch > 0 {
 		err = t.flush()
@@ -285,54 +243,10 @@ func (t *parquetTable[T]) close() error {
 
 // abort releases the buffers of a file that will not be completed.
 func (t *parquetTable[T]) abort() {
-	t.rb.Release()
 	// The row group is completed, whatever the context, so that every column closes and
 	// releases its buffers; the file is discarded.
 	t.closeRowGroup(context.Background())
 	t.fw.Close()
-}
-
-func appendColumn[T any](b array.Builder, f field[T], rows []T) {
-	switch f.Kind {
-	case String:
-		sb := b.(*array.StringBuilder)
-		for i := range rows {
-			if v, ok := f.str(&rows[i]); ok {
-				sb.Append(v)
-			} else {
-				sb.AppendNull()
-			}
-		}
-	case Int:
-		ib := b.(*array.Int64Builder)
-		for i := range rows {
-			if v, ok := f.i64(&rows[i]); ok {
-				ib.Append(v)
-			} else {
-				ib.AppendNull()
-			}
-		}
-	case Bool:
-		bb := b.(*array.BooleanBuilder)
-		for i := range rows {
-			if v, ok := f.b(&rows[i]); ok {
-				bb.Append(v)
-			} else {
-				bb.AppendNull()
-			}
-		}
-	case Double:
-		fb := b.(*array.Float64Builder)
-		for i := range rows {
-			if v, ok := f.f64(&rows[i]); ok {
-				fb.Append(v)
-			} else {
-				fb.AppendNull()
-			}
-		}
-	default:
-		panic(fmt.Sprintf("writers: column %s has unknown kind %v", f.Name, f.Kind))
-	}
 }
 
 // noCloser hides the Close method of the file from the Parquet writer, which would otherwise

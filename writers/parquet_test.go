@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -128,5 +129,50 @@ func TestParquetTableBytesOfFileWriter(t *testing.T) {
 			sameBytesAsFileWriter(t, TableMembers, memberFields, slices.Repeat(s.Members, n))
 			sameBytesAsFileWriter(t, TableYearDiff, yearDiffFields, slices.Repeat(s.YearDiff, n))
 		}
+	}
+}
+
+// appendColumn appends the values of field f for rows to an Arrow builder: the reference
+// writer's columns.
+func appendColumn[T any](b array.Builder, f field[T], rows []T) {
+	switch f.Kind {
+	case String:
+		sb := b.(*array.StringBuilder)
+		for i := range rows {
+			if v, ok := f.str(&rows[i]); ok {
+				sb.Append(v)
+			} else {
+				sb.AppendNull()
+			}
+		}
+	case Int:
+		ib := b.(*array.Int64Builder)
+		for i := range rows {
+			if v, ok := f.i64(&rows[i]); ok {
+				ib.Append(v)
+			} else {
+				ib.AppendNull()
+			}
+		}
+	case Bool:
+		bb := b.(*array.BooleanBuilder)
+		for i := range rows {
+			if v, ok := f.b(&rows[i]); ok {
+				bb.Append(v)
+			} else {
+				bb.AppendNull()
+			}
+		}
+	case Double:
+		fb := b.(*array.Float64Builder)
+		for i := range rows {
+			if v, ok := f.f64(&rows[i]); ok {
+				fb.Append(v)
+			} else {
+				fb.AppendNull()
+			}
+		}
+	default:
+		panic(fmt.Sprintf("writers: column %s has unknown kind %v", f.Name, f.Kind))
 	}
 }
