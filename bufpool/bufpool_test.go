@@ -150,3 +150,29 @@ func TestPoisoning(t *testing.T) {
 		t.Error("a poisoned buffer was handed out without zeroing")
 	}
 }
+
+// TestSlices: a slice handed back is handed out again for any length it holds, not for a
+// longer one, and not twice; a nil *Slices hands out new slices.
+func TestSlices(t *testing.T) {
+	var p Slices[int]
+	a := p.Get(100)
+	if len(a) != 100 || cap(a) < 100 {
+		t.Fatalf("Get(100): len %d cap %d", len(a), cap(a))
+	}
+	p.Put(a)
+	if b := p.Get(cap(a) + 1); &b[0] == &a[0] {
+		t.Error("a slice was handed out for more than it holds")
+	}
+	b := p.Get(50)
+	if len(b) != 50 || &b[0] != &a[0] {
+		t.Error("the slice handed back was not reused")
+	}
+	if c := p.Get(50); &c[0] == &a[0] {
+		t.Error("one slice was handed out twice")
+	}
+	var none *Slices[int]
+	none.Put(b)
+	if d := none.Get(10); len(d) != 10 || &d[0] == &b[0] {
+		t.Error("a nil *Slices kept a slice")
+	}
+}

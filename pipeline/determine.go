@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
+	"reweigh/bufpool"
 	"reweigh/model"
 	"reweigh/ordered"
 	"reweigh/rules"
@@ -186,7 +185,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	}
 	// Individuals, then groups, are decided in parallel shards; each shard's rows (one per
 	// pathway of each entity) go to emit in order, and their buffer is reused.
-	var free rowBuffers[model.Determination]
+	var free bufpool.Slices[model.Determination] // the shards' row buffers, recycled
 	inds := make([]indivResult, len(ix.individuals))
 	err = decideInShards(ctx, workers, len(inds), &free, emit,
 		func(i int) int { return len(ix.infoOf(&ix.individuals[i]).pathwaysOr(model.PathwayTraditional)) },
@@ -234,7 +233,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 // decideInShards decides entities 0..n-1 in shards of shardSize on at most workers
 // goroutines: decide(i, dst) writes entity i's rows (rowsOf(i) of them, one per pathway) into
 // dst, a shard's rows share one buffer from free, and emit gets each shard's rows in order.
-func decideInShards[T any](ctx context.Context, workers, n int, free *rowBuffers[T], emit func([]T) error,
+func decideInShards[T any](ctx context.Context, workers, n int, free *bufpool.Slices[T], emit func([]T) error,
 	rowsOf func(i int) int, decide func(i int, dst []T)) error {
 	shards := (n + shardSize - 1) / shardSize
 	return ordered.Do(ctx, workers, shards, func(_ context.Context, s int) []T {
@@ -243,41 +242,16 @@ func decideInShards[T any](ctx context.Context, workers, n int, free *rowBuffers
 		for i := lo; i < hi; i++ {
 			at[i-lo+1] = at[i-lo] + rowsOf(i)
 		}
-		rows := free.get(at[hi-lo])
+		rows := free.Get(at[hi-lo])
 		for i := lo; i < hi; i++ {
 			decide(i, rows[at[i-lo]:at[i-lo+1]])
 		}
 		return rows
 	}, func(_ int, rows []T) error {
 		err := emit(rows)
-		free.put(rows)
+		free.Put(rows)
 		return err
 	}, nil)
-}
-
-// rowBuffers recycles the row buffers of the shards (at most a few are in use at once).
-type rowBuffers[T any] struct {
-	mu   sync.Mutex
-	free [][]T
-}
-
-// get returns a buffer of n rows; its rows hold old values, every one is overwritten.
-func (b *rowBuffers[T]) get(n int) []T {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for i, buf := range b.free {
-		if cap(buf) >= n {
-			b.free = slices.Delete(b.free, i, i+1)
-			return buf[:n]
-		}
-	}
-	return make([]T, n, n+n/4)
-}
-
-func (b *rowBuffers[T]) put(buf []T) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.free = append(b.free, buf)
 }
 
 // parallel runs fn over [0, n) in shards with at most workers goroutines (errgroup + SetLimit).

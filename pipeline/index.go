@@ -13,9 +13,9 @@ import (
 	"reweigh/rules"
 )
 
-// ekey is the map key of an entity inside the index: only the IDs its level uses, with an
+// ekey is the key of an entity inside the index: only the IDs its level uses, with an
 // individual's NPI/TIN and a group's TIN packed into a number (valid NPIs are 10 digits, TINs
-// 9), so the maps probed for every clinician hash a few bytes instead of six strings.
+// 9), so the map probed for every group hashes a few bytes instead of six strings.
 type ekey struct {
 	level model.Level
 	num   uint64 // individual: NPI*1e9 + TIN; group: TIN
@@ -26,14 +26,14 @@ type ekey struct {
 func ek(e model.EntityKey) ekey {
 	switch e.Level {
 	case model.LevelIndividual:
-		if n, ok := digits(e.NPI, 10); ok {
-			if t, ok := digits(e.TIN, 9); ok {
+		if n, ok := radix.Digits(e.NPI, 10); ok {
+			if t, ok := radix.Digits(e.TIN, 9); ok {
 				return ekey{level: e.Level, num: n*1_000_000_000 + t}
 			}
 		}
 		return ekey{level: e.Level, id: e.NPI + "/" + e.TIN}
 	case model.LevelGroup:
-		if t, ok := digits(e.TIN, 9); ok {
+		if t, ok := radix.Digits(e.TIN, 9); ok {
 			return ekey{level: e.Level, num: t}
 		}
 		return ekey{level: e.Level, id: e.TIN}
@@ -45,22 +45,6 @@ func ek(e model.EntityKey) ekey {
 		return ekey{level: e.Level, id: e.APMEntityID}
 	}
 	return ekey{level: e.Level}
-}
-
-// digits parses s when it is exactly n decimal digits.
-func digits(s string, n int) (uint64, bool) {
-	if len(s) != n {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		d := s[i] - '0'
-		if d > 9 {
-			return 0, false
-		}
-		v = v*10 + uint64(d)
-	}
-	return v, true
 }
 
 // entityMap maps entity keys to positions in index.infos, for every entity but the individuals

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 
+	"reweigh/bufpool"
 	"reweigh/model"
 )
 
@@ -42,7 +43,7 @@ func maxOf(scores []model.OptFloat, idx []int) model.OptFloat {
 // at a time in a reused buffer: a national run streams them to the output file rather than
 // holding 1.5 million of them (a fresh quarter of a gigabyte, slow to fault in at that point).
 func (ix *index) clinicianScores(ctx context.Context, workers int, inds []indivResult, groups []groupFacts, lv levels, emit func([]model.ClinicianScore) error) error {
-	var free rowBuffers[model.ClinicianScore]
+	var free bufpool.Slices[model.ClinicianScore]
 	return decideInShards(ctx, workers, len(inds), &free, emit, func(int) int { return 1 },
 		func(i int, dst []model.ClinicianScore) { dst[0] = ix.clinicianScore(i, inds, groups, &lv) })
 }

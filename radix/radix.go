@@ -98,13 +98,13 @@ func SortWith(items, scratch []Item) {
 // number, TIN first, so keys order as the strings (TIN, then NPI) do. ok is false when either
 // is not exactly its digits.
 func PairKey(npi, tin string) (key uint64, ok bool) {
-	t, okT := digits(tin, 9)
-	n, okN := digits(npi, 10)
+	t, okT := Digits(tin, 9)
+	n, okN := Digits(npi, 10)
 	return t*10_000_000_000 + n, okT && okN
 }
 
-// digits parses s when it is exactly n decimal digits.
-func digits(s string, n int) (uint64, bool) {
+// Digits parses s when it is exactly n decimal digits (a TIN is 9, an NPI 10).
+func Digits(s string, n int) (uint64, bool) {
 	if len(s) != n {
 		return 0, false
 	}

@@ -573,8 +573,20 @@ func TestGrowBounded(t *testing.T) {
 	}
 	maxReservedBytes = 1 << 20
 	in := &model.Inputs{}
+	keyed := 0
 	for _, table := range model.InputTables {
-		newHandler(table, in).grow(1 << 40)
+		h := newHandler(table, in)
+		h.grow(1 << 40)
+		// The key hashes of the duplicate check are bounded alike.
+		if k, ok := h.(interface{ hashBytes() int }); ok && k.hashBytes() > 0 {
+			keyed++
+			if b := k.hashBytes(); b > maxReservedBytes+maxReservedBytes/8 {
+				t.Errorf("%s: %d bytes of key hashes reserved for 2^40 rows, want at most about %d", table, b, maxReservedBytes)
+			}
+		}
+	}
+	if keyed == 0 {
+		t.Error("no table reserved room for key hashes")
 	}
 	for name, bytes := range map[string]int{
 		model.TableClinicians:    cap(in.Clinicians) * int(unsafe.Sizeof(model.Clinician{})),

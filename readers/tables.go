@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unsafe"
 
+	"reweigh/bufpool"
 	"reweigh/model"
 	"reweigh/radix"
 )
@@ -94,6 +94,9 @@ func (t *table[T, K]) grow(n int) {
 	}
 }
 
+// hashBytes is the room reserved for key hashes, in bytes.
+func (t *table[T, K]) hashBytes() int { return cap(t.hashes) * 8 }
+
 func (t *table[T, K]) finish(reject func(model.Reject), bufs *itemBuffers) {
 	if t.key == nil {
 		return
@@ -124,34 +127,7 @@ func (t *table[T, K]) finish(reject func(model.Reject), bufs *itemBuffers) {
 // what a read leaves is not collected before it ends (the collector is paused), and a buffer
 // each per table was 0.2 GB more at the peak of a national run. A nil *itemBuffers lends new
 // buffers.
-type itemBuffers struct {
-	mu   sync.Mutex
-	free [][]radix.Item
-}
-
-// get returns a buffer of n items.
-func (b *itemBuffers) get(n int) []radix.Item {
-	if b != nil {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for i, s := range b.free {
-			if cap(s) >= n {
-				b.free = slices.Delete(b.free, i, i+1)
-				return s[:n]
-			}
-		}
-	}
-	return make([]radix.Item, n)
-}
-
-// put gives a buffer back.
-func (b *itemBuffers) put(s []radix.Item) {
-	if b != nil {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		b.free = append(b.free, s)
-	}
-}
+type itemBuffers = bufpool.Slices[radix.Item]
 
 // duplicate is a row whose key the earlier row first has.
 type duplicate struct{ at, first int }
@@ -160,9 +136,9 @@ type duplicate struct{ at, first int }
 // every row's key hash and a comparison of two rows' keys: the hashes are radix sorted, so
 // only rows of one hash (a duplicate, or the rare collision) are compared.
 func duplicates(hashes []uint64, sameKey func(i, j int) bool, bufs *itemBuffers) []duplicate {
-	items, scratch := bufs.get(len(hashes)), bufs.get(len(hashes))
-	defer bufs.put(items)
-	defer bufs.put(scratch)
+	items, scratch := bufs.Get(len(hashes)), bufs.Get(len(hashes))
+	defer bufs.Put(items)
+	defer bufs.Put(scratch)
 	for i, h := range hashes {
 		items[i] = radix.Item{Key: h, Pos: int32(i)}
 	}
