@@ -118,13 +118,16 @@ func Determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 type sinks struct {
 	determinations  func([]model.Determination) error
 	clinicianScores func([]model.ClinicianScore) error
+	// determinationsDone, when not nil, is called once the last determinations row has gone
+	// to determinations (a run closes the file there), beside the clinician scores.
+	determinationsDone func() error
 }
 
 // determine is Determine. indexed, when not nil (Run), is called once the index is built, and
 // the input tables only the index needs are consumed: dropped from in as they are filed (see
 // buildIndex), and the clinicians rows once what they say is worked out (clinicianFacts), just
 // before indexed is called. Rows with a sink go to it (and are not kept in the Result).
-func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, indexed func(), out sinks) (*Result, error) {
+func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rules.Areas, workers int, indexed func(), out sinks) (res *Result, err error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
@@ -163,7 +166,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		return nil, err
 	}
 
-	res := &Result{}
+	res = &Result{}
 	sink := out.determinations
 	if sink == nil {
 		// Every individual and group has at least one row.
@@ -212,6 +215,17 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	}
 	res.APMParticipants = lv.participants
 	res.Members = lv.members
+	if out.determinationsDone != nil {
+		// The determinations file is completed (its last batch and row group encoded, its
+		// footer written, the file synced) while the clinician scores are decided.
+		done := make(chan error, 1)
+		go func() { done <- out.determinationsDone() }()
+		defer func() {
+			if derr := <-done; err == nil && derr != nil {
+				res, err = nil, derr
+			}
+		}()
+	}
 	if in.Has(model.TableScores) {
 		scores := out.clinicianScores
 		if scores == nil {

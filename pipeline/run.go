@@ -193,7 +193,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	streams := sinks{determinations: dets.Write}
+	streams := sinks{determinations: dets.Write, determinationsDone: dets.Close}
 	var scores *writers.Stream[model.ClinicianScore]
 	if in.Has(model.TableScores) {
 		if scores, err = wr.ClinicianScores(); err != nil {
@@ -229,7 +229,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 			res.Determinations, res.ClinicianScores = kept, keptScores
 		}
 		if err == nil {
-			err = dets.Close()
+			err = dets.Close() // closed by determine already (determinationsDone): its error
 		}
 		if err == nil && scores != nil {
 			err = scores.Close()
