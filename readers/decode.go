@@ -61,6 +61,10 @@ type rowCtx struct {
 	bufs    [][]byte
 	textRow []int
 
+	// dict[i] is, for a Parquet column read as an Arrow dictionary, the current batch's column
+	// (nil otherwise): a decoder may remember what it made of a dictionary value.
+	dict []*array.Dictionary
+
 	// ascii[i] reports that every cell of column i in the current batch is ASCII, so valid
 	// UTF-8 without a look at each cell: a Parquet string column whose batch's bytes were
 	// checked at once, or a typed column (its cells are formatted numbers and dates). Always
@@ -72,7 +76,7 @@ func newRowCtx(cols []column) *rowCtx {
 	return &rowCtx{cols: cols, cells: make([]string, len(cols)), intern: make(map[string]string),
 		last: make([]string, len(cols)), internStats: make([]internStat, len(cols)),
 		typed: make([]arrow.Array, len(cols)), bufs: make([][]byte, len(cols)), textRow: make([]int, len(cols)),
-		ascii: make([]bool, len(cols))}
+		ascii: make([]bool, len(cols)), dict: make([]*array.Dictionary, len(cols))}
 }
 
 // cell returns the raw cell of column i as text.

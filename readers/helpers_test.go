@@ -125,8 +125,14 @@ type parquetColumn struct {
 	arr  arrow.Array
 }
 
-// writeParquet writes the columns as a Parquet file with pqarrow.
+// writeParquet writes the columns as a Parquet file with pqarrow, not dictionary-encoded.
 func writeParquet(t testing.TB, path string, cols ...parquetColumn) {
+	t.Helper()
+	writeParquetWith(t, path, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(50_000)), cols...)
+}
+
+// writeParquetWith writes the columns as a Parquet file with pqarrow and the given properties.
+func writeParquetWith(t testing.TB, path string, props *parquet.WriterProperties, cols ...parquetColumn) {
 	t.Helper()
 	fields := make([]arrow.Field, len(cols))
 	arrs := make([]arrow.Array, len(cols))
@@ -141,8 +147,7 @@ func writeParquet(t testing.TB, path string, cols ...parquetColumn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := pqarrow.NewFileWriter(sc, f, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(50_000)),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	w, err := pqarrow.NewFileWriter(sc, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +176,12 @@ func strCol(name string, vals ...string) parquetColumn {
 // csvToParquet converts CSV text into a Parquet file of string columns (empty cell = null).
 func csvToParquet(t testing.TB, text, path string) {
 	t.Helper()
+	writeParquet(t, path, csvColumns(t, text)...)
+}
+
+// csvColumns returns the columns of CSV text as string columns (empty cell = null).
+func csvColumns(t testing.TB, text string) []parquetColumn {
+	t.Helper()
 	recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +194,7 @@ func csvToParquet(t testing.TB, text, path string) {
 		}
 		cols = append(cols, strCol(name, vals...))
 	}
-	writeParquet(t, path, cols...)
+	return cols
 }
 
 // writeDirParquet writes every table of files (CSV text, keyed <table>.csv) as <table>.parquet.

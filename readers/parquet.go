@@ -284,6 +284,7 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		}
 	}
 	defer clear(c.typed) // the batches are released: no reference outlives the read
+	defer clear(c.dict)
 	// Row groups are decoded from Parquet into Arrow record batches by up to t.workers
 	// goroutines, each a few batches ahead, and their rows turned into model rows here, in file
 	// order, so rows, rejects and duplicate keys come out as from one sequential read. A row
@@ -304,6 +305,7 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 		}
 		for _, m := range textFeeds {
 			c.ascii[feeds[m]] = asciiColumn(cols[m])
+			c.dict[feeds[m]], _ = cols[m].(*array.Dictionary)
 		}
 		for k := range int(rec.NumRows()) {
 			row++

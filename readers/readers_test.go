@@ -17,6 +17,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"reweigh/model"
 )
@@ -605,5 +607,57 @@ func TestGrowBounded(t *testing.T) {
 		if bytes < maxReservedBytes/2 || bytes > maxReservedBytes+maxReservedBytes/8 {
 			t.Errorf("%s: %d bytes reserved for 2^40 rows, want about %d", name, bytes, maxReservedBytes)
 		}
+	}
+}
+
+// TestMeasurementsDictionary: measure IDs read from a dictionary-encoded Parquet column (their
+// measure remembered by dictionary value) give the measurements and rejects of the same rows
+// read from CSV: a value is remembered only once a row with it is accepted, so a bad value is
+// rejected in every row that has it.
+func TestMeasurementsDictionary(t *testing.T) {
+	files := map[string]string{
+		"clinicians.csv":  "npi,tin\n" + npiA + ",012345678\n",
+		"submissions.csv": submissionsHeader + goodSubmission,
+		"measurements.csv": "submission_id,measure_id,numerator,denominator\n" +
+			"S1,M1,3,10\nS1, M2 ,1,2\nS1,M1,-1,10\nS1,M1,4,10\nS1,,1,1\nS1,M\xff,1,1\nS1,M2,,\nS1,M\xff,2,2\nS1,M3,1,1\nS1,M1,1,1\n" +
+			// Enough repeated values that the writer keeps the column dictionary-encoded.
+			strings.Repeat("S1,M1,1,1\nS1,M2,2,2\nS1,M3,3,3\n", 200),
+	}
+	// A CSV row is numbered by its line (the header is line 1), a Parquet row from 1.
+	fromCSV := read(t, writeDir(t, files))
+	for i := range fromCSV.Measurements.Rows {
+		fromCSV.Measurements.Rows[i]--
+	}
+	for i := range fromCSV.Rejects {
+		fromCSV.Rejects[i].Row--
+	}
+	dir := writeDirParquet(t, files)
+	writeParquetWith(t, filepath.Join(dir, "measurements.parquet"), parquet.NewWriterProperties(parquet.WithDictionaryDefault(true)),
+		csvColumns(t, files["measurements.csv"])...)
+	if f, err := os.Open(filepath.Join(dir, "measurements.parquet")); err != nil {
+		t.Fatal(err)
+	} else if pf, err := file.NewParquetReader(f); err != nil {
+		t.Fatal(err)
+	} else if cols := dictionaryColumns(pf); !slices.Contains(cols, 1) {
+		t.Fatalf("measure_id is not dictionary-encoded in the test file (dictionary columns %v)", cols)
+	} else {
+		pf.Close()
+	}
+	fromParquet := read(t, dir)
+	m := fromParquet.Measurements
+	if !reflect.DeepEqual(m, fromCSV.Measurements) {
+		t.Errorf("measurements from Parquet %+v, from CSV %+v", m, fromCSV.Measurements)
+	}
+	if want := []string{"M1", "M2", "M3"}; !slices.Equal(m.MeasureIDs, want) || len(m.Rows) != 606 {
+		t.Errorf("measure IDs %v, %d rows; want %v, 606 rows", m.MeasureIDs, len(m.Rows), want)
+	}
+	codes := func(in *model.Inputs) (out []string) {
+		for _, r := range in.Rejects {
+			out = append(out, strconv.Itoa(r.Row)+":"+r.Column+":"+r.Code)
+		}
+		return out
+	}
+	if got, want := codes(fromParquet), codes(fromCSV); !slices.Equal(got, want) || len(got) != 4 {
+		t.Errorf("rejects from Parquet %v, from CSV %v (want 4)", got, want)
 	}
 }
