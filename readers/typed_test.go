@@ -118,3 +118,49 @@ func TestTrimSpaceAndASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestTextViewMatchesCellString: a batch's text cells read through textView (offsets and bytes
+// directly) are those cellString gives, for strings with and without nulls, a slice of a
+// column, dictionaries with int32 and int8 indices, and other types.
+func TestTextViewMatchesCellString(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues([]string{"a", "", "bcd", "é", "", "x"}, []bool{true, true, true, true, false, true})
+	plain := sb.NewStringArray()
+	defer plain.Release()
+	sb.AppendValues([]string{"p", "q", "r"}, nil)
+	noNulls := sb.NewStringArray()
+	defer noNulls.Release()
+	sliced := array.NewSlice(plain, 2, 6)
+	defer sliced.Release()
+	dictOf := func(it arrow.DataType, idx []int, valid []bool) arrow.Array {
+		db := array.NewDictionaryBuilder(mem, &arrow.DictionaryType{IndexType: it, ValueType: arrow.BinaryTypes.String}).(*array.BinaryDictionaryBuilder)
+		defer db.Release()
+		vals := []string{"m1", "", "m3"}
+		for i, j := range idx {
+			if valid != nil && !valid[i] {
+				db.AppendNull()
+			} else if err := db.AppendString(vals[j]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return db.NewArray()
+	}
+	dict32 := dictOf(arrow.PrimitiveTypes.Int32, []int{0, 2, 1, 0, 2}, []bool{true, true, true, false, true})
+	defer dict32.Release()
+	dict8 := dictOf(arrow.PrimitiveTypes.Int8, []int{2, 0, 0}, nil)
+	defer dict8.Release()
+	ib := array.NewInt64Builder(mem)
+	ib.AppendValues([]int64{7, -3}, []bool{true, false})
+	ints := ib.NewInt64Array()
+	defer ints.Release()
+	for name, arr := range map[string]arrow.Array{"strings": plain, "no nulls": noNulls, "slice": sliced, "dictionary int32": dict32, "dictionary int8": dict8, "int64": ints} {
+		v := newTextView(arr)
+		var b1, b2 []byte
+		for k := range arr.Len() {
+			if got, want := v.cell(k, &b1), cellString(arr, k, &b2); got != want {
+				t.Errorf("%s, row %d: textView %q, cellString %q", name, k, got, want)
+			}
+		}
+	}
+}
