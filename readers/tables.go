@@ -141,8 +141,10 @@ func duplicates(hashes []uint64, sameKey func(i, j int) bool, bufs *itemBuffers)
 	items, scratch := bufs.Get(len(hashes)), bufs.Get(len(hashes))
 	defer bufs.Put(items)
 	defer bufs.Put(scratch)
+	// The hashes' top 32 bits are sorted: two radix passes instead of four, for a few hundred
+	// more rows of one "hash" (compared, not wrongly matched) at national scale.
 	for i, h := range hashes {
-		items[i] = radix.Item{Key: h, Pos: int32(i)}
+		items[i] = radix.Item{Key: h >> 32, Pos: int32(i)}
 	}
 	radix.SortWith(items, scratch)
 	var dups []duplicate
