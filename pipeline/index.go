@@ -299,7 +299,7 @@ func (ix *index) fileSubmission(inf *entityInfo, s *model.Submission, qualifies 
 // clinicians rows names no individual and is dropped: nothing would read it.
 //
 // The merge is made in parallel shards of individuals, in two passes: the first finds each
-// individual's references, the second (once the individuals with any have their entityInfo,
+// individual's references (or, for invalid IDs, its entry in the map), the second (once the individuals with any have their entityInfo,
 // numbered in their order) files them.
 func (ix *index) fileIndividuals(ctx context.Context, workers int, refs []radix.Item, qualifies []bool) error {
 	in := ix.in
@@ -311,7 +311,11 @@ func (ix *index) fileIndividuals(ctx context.Context, workers int, refs []radix.
 			ind := &ix.individuals[m]
 			key, ok := radix.PairKey(ind.npi, ind.tin)
 			if !ok {
-				continue // filed by entity (locateInfos)
+				// Filed by entity (invalid IDs, only through Determine): found in the map.
+				if at, found := ix.entities.get(individualKey(ind.npi, ind.tin)); found {
+					ind.infoAt = at
+				}
+				continue
 			}
 			if r < 0 {
 				r, _ = slices.BinarySearchFunc(refs, key, func(it radix.Item, k uint64) int { return cmp.Compare(it.Key, k) })
@@ -676,25 +680,9 @@ var (
 	onlyAPP         = [1]model.Pathway{model.PathwayAPP}
 )
 
-// locateInfos sets every TIN's infoAt, and that of the individuals fileIndividuals did not
-// file (those whose IDs are not valid: one map probe each, in parallel shards), so the stages
-// that visit every individual and group index infos directly.
+// locateInfos sets every TIN's infoAt (one map probe each, in parallel shards), so the stages
+// that visit every group index infos directly. The individuals' are set by fileIndividuals.
 func (ix *index) locateInfos(ctx context.Context, workers int) error {
-	err := parallel(ctx, workers, len(ix.individuals), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			ind := &ix.individuals[i]
-			k := individualKey(ind.npi, ind.tin)
-			if k.id == "" {
-				continue // filed by fileIndividuals
-			}
-			if at, ok := ix.entities.get(k); ok {
-				ind.infoAt = at
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
 	return parallel(ctx, workers, len(ix.tins), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			t := &ix.tins[i]
