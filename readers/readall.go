@@ -159,8 +159,8 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 // sets of what the accepted clinicians cover, keyed by numbers: a valid TIN is 9 digits and a
 // valid NPI 10, so an NPI/TIN pair fits in a uint64.
 type coverage struct {
-	tins  map[uint32]struct{}
-	pairs map[uint64]struct{}
+	tins  *keySet // TINs as numbers
+	pairs *keySet // NPI/TINs as pairNumber
 	vgs   map[string]bool // virtual group ID -> has a member TIN with clinicians
 	sgs   map[string]bool // subgroup ID -> has a member NPI/TIN in clinicians
 	apms  map[string]bool // APM Entity ID -> has a participant TIN in clinicians
@@ -175,13 +175,11 @@ func atou(s string) uint64 {
 }
 
 func (cv *coverage) tin(t string) bool {
-	_, ok := cv.tins[uint32(atou(t))]
-	return ok
+	return cv.tins.has(atou(t))
 }
 
 func (cv *coverage) pair(npi, tin string) bool {
-	_, ok := cv.pairs[pairNumber(npi, tin)]
-	return ok
+	return cv.pairs.has(pairNumber(npi, tin))
 }
 
 // pairNumber packs a valid NPI (10 digits) and TIN (9 digits) into one number.
@@ -207,18 +205,58 @@ func (cv *coverage) has(k model.EntityKey) bool {
 // newCoverage returns the TINs and NPI/TINs of the accepted clinicians rows.
 func newCoverage(cl []model.Clinician) *coverage {
 	cv := &coverage{
-		tins:  make(map[uint32]struct{}),
-		pairs: make(map[uint64]struct{}, len(cl)),
+		tins:  newKeySet(len(cl) / 4),
+		pairs: newKeySet(len(cl)),
 		vgs:   make(map[string]bool),
 		sgs:   make(map[string]bool),
 		apms:  make(map[string]bool),
 	}
-	for i := range cl {
-		c := &cl[i]
-		cv.tins[uint32(atou(c.TIN))] = struct{}{}
-		cv.pairs[pairNumber(c.NPI, c.TIN)] = struct{}{}
+	var pairs, tins [batch]uint64
+	for lo := 0; lo < len(cl); lo += batch {
+		b := cl[lo:min(lo+batch, len(cl))]
+		for i := range b {
+			pairs[i], tins[i] = pairNumber(b[i].NPI, b[i].TIN), atou(b[i].TIN)
+		}
+		cv.pairs.addAll(pairs[:len(b)])
+		cv.tins.addAll(tins[:len(b)])
 	}
 	return cv
+}
+
+// coveredEach reports, for each of n rows, whether the entity it names (key(i)) has
+// clinicians: the same as has, with the individuals and groups looked up a batch at a time
+// (keySet.hasAll).
+func (cv *coverage) coveredEach(n int, key func(i int) *model.EntityKey) []bool {
+	out := make([]bool, n)
+	var (
+		pairs, tins     [batch]uint64
+		pairAt, tinAt   [batch]int
+		hasPair, hasTIN [batch]bool
+	)
+	for lo := 0; lo < n; lo += batch {
+		np, nt := 0, 0
+		for i := lo; i < min(lo+batch, n); i++ {
+			switch k := key(i); k.Level {
+			case model.LevelIndividual:
+				pairs[np], pairAt[np] = pairNumber(k.NPI, k.TIN), i
+				np++
+			case model.LevelGroup:
+				tins[nt], tinAt[nt] = atou(k.TIN), i
+				nt++
+			default:
+				out[i] = cv.has(*k)
+			}
+		}
+		cv.pairs.hasAll(pairs[:np], hasPair[:np])
+		for j := range np {
+			out[pairAt[j]] = hasPair[j]
+		}
+		cv.tins.hasAll(tins[:nt], hasTIN[:nt])
+		for j := range nt {
+			out[tinAt[j]] = hasTIN[j]
+		}
+	}
+	return out
 }
 
 // submissionIDs returns the set of the submissions' IDs.
@@ -285,15 +323,17 @@ func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[strin
 	// tables are checked at once (each changes only its own rows and rejects).
 	checks := []func(){
 		func() {
-			in.Exceptions = dropRows(run(model.TableExceptions), in.Exceptions, func(r *model.Exception) (int, *model.Reject) {
-				return r.Row, noClinicians(cv, r.Entity)
+			covered := cv.coveredEach(len(in.Exceptions), func(i int) *model.EntityKey { return &in.Exceptions[i].Entity })
+			in.Exceptions = dropRows(run(model.TableExceptions), in.Exceptions, func(i int, r *model.Exception) (int, *model.Reject) {
+				return r.Row, noClinicians(covered[i], r.Entity)
 			})
 		},
 		func() {
 			// The submissions, then the measurements of a submission that is not accepted.
 			var dropped []string
-			in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(r *model.Submission) (int, *model.Reject) {
-				rej := noClinicians(cv, r.Entity)
+			covered := cv.coveredEach(len(in.Submissions), func(i int) *model.EntityKey { return &in.Submissions[i].Entity })
+			in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(i int, r *model.Submission) (int, *model.Reject) {
+				rej := noClinicians(covered[i], r.Entity)
 				if rej != nil {
 					dropped = append(dropped, r.SubmissionID)
 				}
@@ -309,13 +349,15 @@ func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[strin
 			dropUnknownSubmissions(&in.Measurements, run(model.TableMeasurements), subs)
 		},
 		func() {
-			in.Scores = dropRows(run(model.TableScores), in.Scores, func(r *model.Score) (int, *model.Reject) {
-				return r.Row, noClinicians(cv, r.Entity)
+			covered := cv.coveredEach(len(in.Scores), func(i int) *model.EntityKey { return &in.Scores[i].Entity })
+			in.Scores = dropRows(run(model.TableScores), in.Scores, func(i int, r *model.Score) (int, *model.Reject) {
+				return r.Row, noClinicians(covered[i], r.Entity)
 			})
 		},
 		func() {
-			in.CostMeasures = dropRows(run(model.TableCostMeasures), in.CostMeasures, func(r *model.CostMeasure) (int, *model.Reject) {
-				return r.Row, noClinicians(cv, r.Entity)
+			covered := cv.coveredEach(len(in.CostMeasures), func(i int) *model.EntityKey { return &in.CostMeasures[i].Entity })
+			in.CostMeasures = dropRows(run(model.TableCostMeasures), in.CostMeasures, func(i int, r *model.CostMeasure) (int, *model.Reject) {
+				return r.Row, noClinicians(covered[i], r.Entity)
 			})
 		},
 	}
@@ -354,9 +396,10 @@ func dropUnknownSubmissions(m *model.Measurements, r *tableRun, subs map[string]
 	m.Rows, m.Submission, m.Measure, m.Flags = m.Rows[:kept], m.Submission[:kept], m.Measure[:kept], m.Flags[:kept]
 }
 
-// noClinicians returns the entity.no_clinicians reject of a row naming k, or nil.
-func noClinicians(cv *coverage, k model.EntityKey) *model.Reject {
-	if cv.has(k) {
+// noClinicians returns the entity.no_clinicians reject of a row naming k, or nil when covered
+// (what coveredEach found for it).
+func noClinicians(covered bool, k model.EntityKey) *model.Reject {
+	if covered {
 		return nil
 	}
 	r := &model.Reject{Code: CodeEntityNoClinicians}
@@ -380,14 +423,15 @@ func noClinicians(cv *coverage, k model.EntityKey) *model.Reject {
 	return r
 }
 
-// dropRows removes the rows check rejects, in place, recording the rejects in r.
-func dropRows[T any](r *tableRun, rows []T, check func(*T) (int, *model.Reject)) []T {
+// dropRows removes the rows check rejects, in place, recording the rejects in r. check is given
+// each row's index in rows as passed.
+func dropRows[T any](r *tableRun, rows []T, check func(int, *T) (int, *model.Reject)) []T {
 	if r == nil {
 		return rows
 	}
 	kept := rows[:0]
 	for i := range rows {
-		row, rej := check(&rows[i])
+		row, rej := check(i, &rows[i])
 		if rej == nil {
 			kept = append(kept, rows[i])
 			continue
