@@ -159,8 +159,8 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 // sets of what the accepted clinicians cover, keyed by numbers: a valid TIN is 9 digits and a
 // valid NPI 10, so an NPI/TIN pair fits in a uint64.
 type coverage struct {
-	tins  *keySet // TINs as numbers
-	pairs *keySet // NPI/TINs as pairNumber
+	tins  *keySet         // TINs as numbers
+	pairs *keySet         // NPI/TINs as pairNumber
 	vgs   map[string]bool // virtual group ID -> has a member TIN with clinicians
 	sgs   map[string]bool // subgroup ID -> has a member NPI/TIN in clinicians
 	apms  map[string]bool // APM Entity ID -> has a participant TIN in clinicians
