@@ -276,6 +276,12 @@ type Measurements struct {
 	SubmissionIDs []string // the submission ID of each run of consecutive rows of one submission
 	MeasureIDs    []string // distinct measure IDs
 
+	// SubmissionRows, filled by the readers, is the position in Inputs.Submissions of the
+	// submission of each of SubmissionIDs (-1 for none), and SubmissionRowsOf the number of
+	// submissions it was made for. It spares the pipeline a map of the submissions' IDs; it is
+	// nil for rows built by hand, and a change to Inputs.Submissions after the read voids it.
+	SubmissionRows   []int32
+	SubmissionRowsOf int
 }
 
 // Len is the number of rows.

@@ -513,26 +513,27 @@ type measurementGroups struct {
 func (g measurementGroups) of(i int) []int32 { return g.order[g.offsets[i]:g.offsets[i+1]] }
 
 func groupMeasurements(in *model.Inputs) measurementGroups {
-	pos := make(map[string]int32, len(in.Submissions))
-	for i := range in.Submissions {
-		pos[in.Submissions[i].SubmissionID] = int32(i)
-	}
 	m := &in.Measurements
-	// Each run of rows of one submission is looked up once.
-	subPos := make([]int32, len(m.SubmissionIDs))
-	for d, id := range m.SubmissionIDs {
-		p, ok := pos[id]
-		if !ok {
-			p = -1
+	// Where each run of rows of one submission is in in.Submissions: as the readers found it,
+	// or looked up here once per run.
+	subPos := m.SubmissionRows
+	if !submissionRowsHold(in) {
+		pos := make(map[string]int32, len(in.Submissions))
+		for i := range in.Submissions {
+			pos[in.Submissions[i].SubmissionID] = int32(i)
 		}
-		subPos[d] = p
+		subPos = make([]int32, len(m.SubmissionIDs))
+		for d, id := range m.SubmissionIDs {
+			p, ok := pos[id]
+			if !ok {
+				p = -1
+			}
+			subPos[d] = p
+		}
 	}
-	subOf := make([]int32, m.Len())
 	offsets := make([]int32, len(in.Submissions)+1)
-	for j, d := range m.Submission {
-		p := subPos[d]
-		subOf[j] = p
-		if p >= 0 {
+	for _, d := range m.Submission {
+		if p := subPos[d]; p >= 0 {
 			offsets[p+1]++
 		}
 	}
@@ -541,13 +542,31 @@ func groupMeasurements(in *model.Inputs) measurementGroups {
 	}
 	order := make([]int32, offsets[len(offsets)-1])
 	next := slices.Clone(offsets[:len(offsets)-1])
-	for j, p := range subOf {
-		if p >= 0 {
+	for j, d := range m.Submission {
+		if p := subPos[d]; p >= 0 {
 			order[next[p]] = int32(j)
 			next[p]++
 		}
 	}
 	return measurementGroups{offsets: offsets, order: order}
+}
+
+// submissionRowsHold reports whether the readers' in.Measurements.SubmissionRows still name the
+// submissions of in: made for as many submissions, and each submission it names has the ID of
+// its run of measurements. The runs follow the submissions' order in the usual extract, so the
+// check reads both nearly in order. (A run it has as -1 is not checked: that would take the map
+// of IDs it spares. Only changing a submission's ID after the read could make one wrong.)
+func submissionRowsHold(in *model.Inputs) bool {
+	m := &in.Measurements
+	if len(m.SubmissionRows) != len(m.SubmissionIDs) || m.SubmissionRowsOf != len(in.Submissions) {
+		return false
+	}
+	for d, p := range m.SubmissionRows {
+		if p >= 0 && (int(p) >= len(in.Submissions) || in.Submissions[p].SubmissionID != m.SubmissionIDs[d]) {
+			return false
+		}
+	}
+	return true
 }
 
 // entityInfo is what the exceptions, submissions, cost measures and scores tables say about one

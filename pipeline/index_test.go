@@ -182,3 +182,39 @@ func TestInfoStore(t *testing.T) {
 		t.Fatalf("len %d, want %d", s.len(), next)
 	}
 }
+
+// TestGroupMeasurementsWithReadersRows: the measurements of each submission are the same
+// whether found through the positions the readers recorded or through a map of the
+// submissions' IDs, and positions voided by reordering the submissions after the read are
+// not used.
+func TestGroupMeasurementsWithReadersRows(t *testing.T) {
+	in, err := readers.ReadAll(context.Background(), "../testdata/sample", readers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &in.Measurements
+	if !submissionRowsHold(in) || !slices.ContainsFunc(m.SubmissionRows, func(p int32) bool { return p > 0 }) {
+		t.Fatalf("the readers' positions of the sample's submissions (%v) are not used", m.SubmissionRows)
+	}
+	byMap := func() measurementGroups {
+		rows := m.SubmissionRows
+		m.SubmissionRows = nil
+		defer func() { m.SubmissionRows = rows }()
+		return groupMeasurements(in)
+	}
+	same := func(what string) {
+		got, want := groupMeasurements(in), byMap()
+		if !slices.Equal(got.offsets, want.offsets) || !slices.Equal(got.order, want.order) {
+			t.Errorf("%s: measurements by submission\n %v %v\nwant\n %v %v", what, got.offsets, got.order, want.offsets, want.order)
+		}
+		if len(want.order) == 0 {
+			t.Fatalf("%s: no submission has measurements", what)
+		}
+	}
+	same("as read")
+	slices.Reverse(in.Submissions)
+	if submissionRowsHold(in) {
+		t.Error("positions still used after the submissions were reversed")
+	}
+	same("submissions reversed")
+}

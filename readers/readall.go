@@ -96,7 +96,7 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 	// What the clinicians cover and the submissions' IDs, each made as soon as its table is
 	// read, while the other tables still are, not in the cross-table checks after.
 	var cv *coverage
-	var subs map[string]struct{}
+	var subs map[string]int32
 	bufs := &itemBuffers{}
 	for _, i := range order {
 		r := runs[i]
@@ -259,11 +259,11 @@ func (cv *coverage) coveredEach(n int, key func(i int) *model.EntityKey) []bool 
 	return out
 }
 
-// submissionIDs returns the set of the submissions' IDs.
-func submissionIDs(rows []model.Submission) map[string]struct{} {
-	ids := make(map[string]struct{}, len(rows))
+// submissionIDs maps the submissions' IDs to their rows' positions in rows.
+func submissionIDs(rows []model.Submission) map[string]int32 {
+	ids := make(map[string]int32, len(rows))
 	for i := range rows {
-		ids[rows[i].SubmissionID] = struct{}{}
+		ids[rows[i].SubmissionID] = int32(i)
 	}
 	return ids
 }
@@ -272,7 +272,7 @@ func submissionIDs(rows []model.Submission) map[string]struct{} {
 // (and adding warnings for kept rows), keeping each table's stats right. cv is what the
 // clinicians cover (newCoverage) and subs the IDs of the submissions as read (submissionIDs),
 // either nil to make it here.
-func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[string]struct{}, workers int) {
+func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[string]int32, workers int) {
 	run := func(table string) *tableRun { return runs[slices.Index(model.InputTables, table)] }
 	if cv == nil {
 		cv = newCoverage(in.Clinicians)
@@ -330,23 +330,26 @@ func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[strin
 		},
 		func() {
 			// The submissions, then the measurements of a submission that is not accepted.
-			var dropped []string
 			covered := cv.coveredEach(len(in.Submissions), func(i int) *model.EntityKey { return &in.Submissions[i].Entity })
 			in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(i int, r *model.Submission) (int, *model.Reject) {
-				rej := noClinicians(covered[i], r.Entity)
-				if rej != nil {
-					dropped = append(dropped, r.SubmissionID)
-				}
-				return r.Row, rej
+				return r.Row, noClinicians(covered[i], r.Entity)
 			})
+			// subs holds the positions of the rows as read: where each is now, -1 if dropped.
+			var moved []int32
 			if subs == nil {
 				subs = submissionIDs(in.Submissions)
-			} else {
-				for _, id := range dropped { // accepted IDs are unique (duplicate_key)
-					delete(subs, id)
+			} else if run(model.TableSubmissions) != nil {
+				moved = make([]int32, len(covered))
+				kept := int32(0)
+				for i, c := range covered {
+					moved[i] = -1
+					if c {
+						moved[i] = kept
+						kept++
+					}
 				}
 			}
-			dropUnknownSubmissions(&in.Measurements, run(model.TableMeasurements), subs)
+			dropUnknownSubmissions(&in.Measurements, run(model.TableMeasurements), subs, moved, len(in.Submissions))
 		},
 		func() {
 			covered := cv.coveredEach(len(in.Scores), func(i int) *model.EntityKey { return &in.Scores[i].Entity })
@@ -370,18 +373,30 @@ func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[strin
 }
 
 // dropUnknownSubmissions drops the measurements of a submission not in subs (the accepted
-// submissions' IDs): each run of rows of one submission is looked up once.
-func dropUnknownSubmissions(m *model.Measurements, r *tableRun, subs map[string]struct{}) {
-	known := make([]bool, len(m.SubmissionIDs))
+// submissions' IDs and their positions, translated by moved when not nil), and records in
+// m.SubmissionRows where each of m.SubmissionIDs is among the n accepted submissions: each run
+// of rows of one submission is looked up once.
+func dropUnknownSubmissions(m *model.Measurements, r *tableRun, subs map[string]int32, moved []int32, n int) {
+	rows := make([]int32, len(m.SubmissionIDs))
+	unknown := false
 	for i, id := range m.SubmissionIDs {
-		_, known[i] = subs[id]
+		p, ok := subs[id]
+		switch {
+		case !ok:
+			p = -1
+		case moved != nil:
+			p = moved[p]
+		}
+		rows[i] = p
+		unknown = unknown || p < 0
 	}
-	if r == nil || !slices.Contains(known, false) {
+	m.SubmissionRows, m.SubmissionRowsOf = rows, n
+	if r == nil || !unknown {
 		return
 	}
 	kept := 0
 	for j := range m.Rows {
-		if s := m.Submission[j]; !known[s] {
+		if s := m.Submission[j]; rows[s] < 0 {
 			id := m.SubmissionIDs[s]
 			r.rejects = append(r.rejects, model.Reject{Severity: model.SeverityError, Table: r.table, File: r.file,
 				Row: m.Rows[j], Column: "submission_id", Value: id, Code: CodeUnknownSubmission,

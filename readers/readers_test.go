@@ -276,6 +276,7 @@ func TestDecode(t *testing.T) {
 		CostMeasures: []model.CostMeasure{{Row: 2, Entity: model.EntityKey{Level: model.LevelIndividual, NPI: npiA, TIN: "012345678"}, MeasureID: "COST_EPI_1", AttributedCases: 25, CaseMinimum: 20}},
 	}
 	want.Present, want.Stats, want.Rejects = in.Present, in.Stats, in.Rejects
+	want.Measurements.SubmissionRows, want.Measurements.SubmissionRowsOf = []int32{0, 1}, 2
 	if !reflect.DeepEqual(in, want) {
 		for _, f := range reflect.VisibleFields(reflect.TypeOf(*in)) {
 			g, w := reflect.ValueOf(*in).FieldByIndex(f.Index).Interface(), reflect.ValueOf(*want).FieldByIndex(f.Index).Interface()
@@ -446,7 +447,7 @@ func TestCrossTable(t *testing.T) {
 			"S3,subgroup,,,,SG1,,quality\nS4,subgroup,,,,SG2,,quality\n" +
 			"S5,apm_entity,,,,,ACO1,pi\nS6,apm_entity,,,,,ACO2,pi\n" +
 			"S7,individual," + npiC + ",987654321,,,,ia\nS8,individual," + npiC + ",012345678,,,,ia\n",
-		"measurements.csv": "submission_id,measure_id\nS1,001\nS2,001\nS8,IA_1\nS7,IA_1\n",
+		"measurements.csv": "submission_id,measure_id\nS1,001\nS2,001\nS8,IA_1\nS7,IA_1\nS99,IA_1\nS7,IA_2\n",
 	}
 	in := read(t, writeDir(t, files))
 	var got []string
@@ -460,9 +461,17 @@ func TestCrossTable(t *testing.T) {
 		"submissions:3:entity.no_clinicians:error", "submissions:5:entity.no_clinicians:error",
 		"submissions:7:entity.no_clinicians:error", "submissions:9:entity.no_clinicians:error",
 		"measurements:3:measurement.unknown_submission:error", "measurements:4:measurement.unknown_submission:error",
+		"measurements:6:measurement.unknown_submission:error",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Where each run of one submission's measurements is among the accepted submissions (S7 was
+	// the seventh row read); -1 for S2 and S8, dropped, and S99, never there.
+	m := in.Measurements
+	if want := []int32{0, -1, -1, 3, -1, 3}; !reflect.DeepEqual(m.SubmissionRows, want) || m.SubmissionRowsOf != 4 ||
+		!reflect.DeepEqual(m.SubmissionIDs, []string{"S1", "S2", "S8", "S7", "S99", "S7"}) {
+		t.Errorf("measurement runs %v at submissions %v of %d, want %v of 4", m.SubmissionIDs, m.SubmissionRows, m.SubmissionRowsOf, want)
 	}
 	var subs []string
 	for _, s := range in.Submissions {
@@ -471,7 +480,7 @@ func TestCrossTable(t *testing.T) {
 	if strings.Join(subs, ",") != "S1,S3,S5,S7" || len(in.VirtualGroups) != 3 || len(in.APMEntities) != 2 {
 		t.Errorf("accepted submissions %v, %d virtual group rows", subs, len(in.VirtualGroups))
 	}
-	if s := stat(in, model.TableMeasurements); s.RowsRead != 4 || s.RowsAccepted != 2 || s.RowsRejected != 2 {
+	if s := stat(in, model.TableMeasurements); s.RowsRead != 6 || s.RowsAccepted != 3 || s.RowsRejected != 3 {
 		t.Errorf("measurements stat %+v", s)
 	}
 }
