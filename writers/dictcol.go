@@ -2,6 +2,7 @@ package writers
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -34,6 +35,20 @@ type dictColumn struct {
 	nulls int
 	last  string // the previous value and its index: runs of one value skip the map
 	lastI int32
+	// Values seen in the open row group by where their bytes are: most values are the rules'
+	// constant strings, shared by every row that has them, and a hit skips hashing them.
+	seen [seenSlots]seenValue
+}
+
+// seenSlots is the size of a dictColumn's cache of values by address (a power of two).
+const seenSlots = 64
+
+// seenValue is a value's bytes and length, and its index in the row group's dictionary; p nil
+// for an empty slot.
+type seenValue struct {
+	p *byte
+	n int
+	i int32
 }
 
 // appendDict appends the values of dictionary column f for rows to the batch.
@@ -45,6 +60,24 @@ func appendDict[T any](c *dictColumn, f field[T], rows []T) {
 			c.present = append(c.present, ok)
 		}
 	}
+}
+
+// index returns v's index in the open row group's dictionary, adding it when new. Strings are
+// immutable, so two with the same bytes at the same address are equal.
+func (c *dictColumn) index(v string) int32 {
+	p := unsafe.StringData(v)
+	s := &c.seen[(uintptr(unsafe.Pointer(p))>>3^uintptr(len(v)))&(seenSlots-1)]
+	if s.p == p && s.n == len(v) && p != nil {
+		return s.i
+	}
+	i, ok := c.ids[v]
+	if !ok {
+		i = int32(len(c.dict))
+		c.ids[v] = i
+		c.dict = append(c.dict, v)
+	}
+	*s = seenValue{p, len(v), i}
+	return i
 }
 
 // fold numbers the batch's values into the open row group's dictionary and empties the batch.
@@ -68,13 +101,7 @@ func (c *dictColumn) fold(nullable bool) {
 			c.valid[k/8] |= 1 << (k % 8)
 		}
 		if len(c.dict) == 0 || v != c.last {
-			i, ok := c.ids[v]
-			if !ok {
-				i = int32(len(c.dict))
-				c.ids[v] = i
-				c.dict = append(c.dict, v)
-			}
-			c.last, c.lastI = v, i
+			c.last, c.lastI = v, c.index(v)
 		}
 		c.idx = append(c.idx, c.lastI)
 	}
@@ -133,6 +160,7 @@ func (c *dictColumn) write(name string, wr *file.ByteArrayColumnChunkWriter, mem
 // reset empties the row group, keeping its memory for the next.
 func (c *dictColumn) reset() {
 	clear(c.ids)
+	c.seen = [seenSlots]seenValue{}
 	clear(c.dict)
 	c.dict, c.idx, c.def, c.valid, c.nulls, c.last, c.lastI = c.dict[:0], c.idx[:0], c.def[:0], c.valid[:0], 0, "", 0
 }
