@@ -43,6 +43,14 @@ func arrowSchema[T any](fields []field[T]) *arrow.Schema {
 // writerProperties: zstd, no dictionary except for low-cardinality string columns, row groups
 // of rowGroupRows. created_by stays arrow's default ("parquet-go version <arrow version>"),
 // which is fixed for a build, so the same rows give the same bytes.
+// pageBytes is the size at which a column chunk's data page is closed: arrow-go's default is
+// 1 MiB. Each column chunk's writer (a few hundred per national run: every column of every row
+// group) grows its own page buffers to that size, uncompressed and compressed, and the
+// encoder's doubling buffer with them: 0.9 GB of allocation and zeroing in a national run, most
+// of the writers' garbage. With 128 KiB pages that fell by 0.7 GB and a run took about 1 s less
+// (docs/performance.md); the files came out 0.5% smaller, and DuckDB reads them the same.
+const pageBytes = 128 << 10
+
 // dictionaryPageLimit is the dictionary page size limit: see writerProperties.
 const dictionaryPageLimit = 256 << 20
 
@@ -55,6 +63,7 @@ func writerProperties[T any](fields []field[T], mem memory.Allocator) *parquet.W
 		parquet.WithCompressionLevel(1),
 		parquet.WithDictionaryDefault(false),
 		parquet.WithMaxRowGroupLength(int64(rowGroupRows)),
+		parquet.WithDataPageSize(pageBytes),
 		// A dictionary-encoded column chunk whose dictionary outgrows the page size limit
 		// falls back to plain pages, and arrow-go then writes the chunk's page encoding stats
 		// from a Go map, in random order: the same rows would give different bytes from run to
