@@ -376,6 +376,9 @@ func (t *tableRun) readParquet(ctx context.Context) error {
 			c.dict[feeds[m]], _ = cols[m].(*array.Dictionary)
 			views[j] = newTextView(cols[m])
 		}
+		if b, ok := t.h.(batchStarter); ok {
+			b.startBatch(c, int(rec.NumRows()))
+		}
 		for k := range int(rec.NumRows()) {
 			row++
 			c.row, c.k = row, k

@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 
 	"reweigh/bufpool"
 	"reweigh/model"
@@ -483,6 +485,87 @@ type measurementTable struct {
 	// their measure without a map lookup.
 	dictOf      arrow.Array
 	dictMeasure []int32
+	// The flags of the Parquet batch being read, when its numerator, denominator, value and
+	// exclusion columns are typed and no cell of them can be rejected (startBatch): ten million
+	// rows skip four typed cells each.
+	batchFlags []model.MeasurementFlags
+	batchFast  bool
+}
+
+// batchStarter is a handler told of each Parquet record batch before its rows (startBatch,
+// with the batch's typed columns in c.typed).
+type batchStarter interface {
+	startBatch(c *rowCtx, n int)
+}
+
+// startBatch works out the flags of the batch's n rows column by column, when it can: the
+// numerator and denominator columns are Int64 or Int32 with no negative value, and value and
+// exclusion are Boolean. Then each row's flags are what count and boolean would give (a null
+// is absent, any other value present), and no cell of those columns is rejected. Otherwise the
+// rows take the cell by cell path.
+func (t *measurementTable) startBatch(c *rowCtx, n int) {
+	t.batchFast = false
+	t.batchFlags = slices.Grow(t.batchFlags[:0], n)[:n]
+	clear(t.batchFlags)
+	f := t.batchFlags
+	if !countFlags(c.typed[2], model.HasNumerator, f) || !countFlags(c.typed[3], model.HasDenominator, f) ||
+		!boolFlags(c.typed[4], model.HasValue, model.ValueYes, f) || !boolFlags(c.typed[5], model.HasExclusion, model.ExclusionYes, f) {
+		return
+	}
+	t.batchFast = true
+}
+
+// countFlags sets has in flags[k] where a, an Int64 or Int32 column, has a value. It returns
+// false when a is of another type or has a negative value.
+func countFlags(a arrow.Array, has model.MeasurementFlags, flags []model.MeasurementFlags) bool {
+	switch a := a.(type) {
+	case *array.Int64:
+		return countFlagsOf(a, a.Int64Values(), has, flags)
+	case *array.Int32:
+		return countFlagsOf(a, a.Int32Values(), has, flags)
+	}
+	return false
+}
+
+func countFlagsOf[V int32 | int64](a arrow.Array, vals []V, has model.MeasurementFlags, flags []model.MeasurementFlags) bool {
+	vals = vals[:len(flags)]
+	if a.NullN() == 0 {
+		for k, v := range vals {
+			if v < 0 {
+				return false
+			}
+			flags[k] |= has
+		}
+		return true
+	}
+	valid, off := a.NullBitmapBytes(), a.Data().Offset()
+	for k, v := range vals {
+		if bitutil.BitIsSet(valid, off+k) {
+			if v < 0 {
+				return false
+			}
+			flags[k] |= has
+		}
+	}
+	return true
+}
+
+// boolFlags sets has in flags[k] where a, a Boolean column, has a value, and yes where it is
+// true. It returns false when a is of another type.
+func boolFlags(a arrow.Array, has, yes model.MeasurementFlags, flags []model.MeasurementFlags) bool {
+	b, ok := a.(*array.Boolean)
+	if !ok {
+		return false
+	}
+	for k := range flags {
+		if b.IsValid(k) {
+			flags[k] |= has
+			if b.Value(k) {
+				flags[k] |= yes
+			}
+		}
+	}
+	return true
 }
 
 // dictSlot returns where the measure index of the row's measure_id dictionary value is kept,
@@ -525,22 +608,26 @@ func (t *measurementTable) decode(c *rowCtx) bool {
 		meas, _ = c.present(1, true)
 	}
 	var f model.MeasurementFlags
-	if c.count(2, false).Valid {
-		f |= model.HasNumerator
-	}
-	if c.count(3, false).Valid {
-		f |= model.HasDenominator
-	}
-	if v := c.boolean(4); v.Valid {
-		f |= model.HasValue
-		if v.V {
-			f |= model.ValueYes
+	if t.batchFast {
+		f = t.batchFlags[c.k]
+	} else {
+		if c.count(2, false).Valid {
+			f |= model.HasNumerator
 		}
-	}
-	if v := c.boolean(5); v.Valid {
-		f |= model.HasExclusion
-		if v.V {
-			f |= model.ExclusionYes
+		if c.count(3, false).Valid {
+			f |= model.HasDenominator
+		}
+		if v := c.boolean(4); v.Valid {
+			f |= model.HasValue
+			if v.V {
+				f |= model.ValueYes
+			}
+		}
+		if v := c.boolean(5); v.Valid {
+			f |= model.HasExclusion
+			if v.V {
+				f |= model.ExclusionYes
+			}
 		}
 	}
 	if c.failed {
