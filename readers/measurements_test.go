@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -217,5 +218,35 @@ func TestMeasurementsStartBatch(t *testing.T) {
 		if tab.batchFast != tc.fast || tc.fast && !slices.Equal(tab.batchFlags, tc.flags) {
 			t.Errorf("%s: fast %v flags %v, want %v %v", tc.name, tab.batchFast, tab.batchFlags, tc.fast, tc.flags)
 		}
+	}
+}
+
+// TestRowCtxClone: a kept copy of a cell equals it, survives the cell's memory being reused,
+// and stays intact as later copies fill its arena and the next ones; long cells are copied
+// alone.
+func TestRowCtxClone(t *testing.T) {
+	c := newRowCtx(nil)
+	buf := make([]byte, 0, 64)
+	var got, want []string
+	for i := range 20_000 {
+		buf = fmt.Appendf(buf[:0], "%010d", i*7919)
+		cell := unsafe.String(unsafe.SliceData(buf), len(buf))
+		got = append(got, c.clone(cell))
+		want = append(want, string(buf))
+	}
+	long := strings.Repeat("x", arenaBytes)
+	got, want = append(got, c.clone(long), c.clone("")), append(want, long, "")
+	for i := range buf[:cap(buf)] {
+		buf[:cap(buf)][i] = '!' // the cells' memory reused
+	}
+	if !slices.Equal(got, want) {
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("copy %d is %q, want %q", i, got[i], want[i])
+			}
+		}
+	}
+	if unsafe.StringData(got[len(got)-2]) == unsafe.StringData(long) {
+		t.Error("a long cell is not copied")
 	}
 }
