@@ -635,7 +635,7 @@ func (t *measurementTable) decode(c *rowCtx) bool {
 	}
 	m := t.out
 	if sub != t.lastSub || len(m.Rows) == 0 {
-		t.lastSub = strings.Clone(sub)
+		t.lastSub = c.clone(sub)
 		t.lastSubAt = int32(len(m.SubmissionIDs))
 		m.SubmissionIDs = append(m.SubmissionIDs, t.lastSub)
 	}
