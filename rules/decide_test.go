@@ -198,3 +198,31 @@ func TestQualifies(t *testing.T) {
 		t.Error("2024: an empty submission is no data")
 	}
 }
+
+// TestDecideLeavesFactsAlone: a decision may take its facts' reason lists as its own, but never
+// writes into them, even where they have room: facts' lists are shared (a TIN's PI reasons by
+// all its individuals), and a decision's later reasons (an application, data) must not land in
+// the next decision's.
+func TestDecideLeavesFactsAlone(t *testing.T) {
+	y := mustYear(t, 2025)
+	pi := append(make([]string, 0, 4), IDSmallPractice)
+	cost := append(make([]string, 0, 4), IDCostCaseMinimum)
+	f := Facts{Level: model.LevelIndividual, Pathway: model.PathwayTraditional, SmallPractice: true,
+		PIAutomatic: pi, CostReweighted: cost,
+		Applications: []Application{{ID: "A1", Type: model.ExceptionPIHardship}, {ID: "A2", Type: model.ExceptionEUC, Categories: model.CategorySet(0).With(model.Cost)}}}
+	first := y.Decide(&f)
+	f.Applications = []Application{{ID: "B1", Type: model.ExceptionPIHardship}, {ID: "B2", Type: model.ExceptionEUC, Categories: model.CategorySet(0).With(model.Cost)}}
+	second := y.Decide(&f)
+	if got := pi[:cap(pi)]; got[1] != "" || got[0] != IDSmallPractice {
+		t.Errorf("the facts' PI list was written into: %q", got)
+	}
+	if got := cost[:cap(cost)]; got[1] != "" {
+		t.Errorf("the facts' cost list was written into: %q", got)
+	}
+	if got, want := strings.Join(first.Reasons[model.PI], ";"), IDSmallPractice+";"+IDPIHardship+":A1"; got != want {
+		t.Errorf("first decision's PI reasons %q, want %q", got, want)
+	}
+	if got, want := strings.Join(second.Reasons[model.Cost], ";"), IDCostCaseMinimum+";"+IDEUC+":B2"; got != want {
+		t.Errorf("second decision's cost reasons %q, want %q", got, want)
+	}
+}
