@@ -38,25 +38,48 @@ type Tally struct {
 }
 
 // tally counts determinations rows as they are made, by small integer keys (a national run
-// counts two million rows), and gives the Tally at the end.
+// counts two million rows, on the one goroutine that takes the rows in order), and gives the
+// Tally at the end. The weights are counted by one packed number, and the three usual category
+// statuses in an array: maps keyed by the weights array and by the status strings, five
+// lookups a row, took 0.3 s of CPU nationally.
 type tally struct {
 	rows       int
 	byLevel    map[[2]string]int
-	weights    map[[model.NumCategories]int]int
+	weights    map[uint32]*weightCount          // packWeights -> the weights and their rows
+	oddWeights map[[model.NumCategories]int]int // weights packWeights cannot pack -> rows
 	statuses   [5]int
-	categories [model.NumCategories]map[string]int
-	last       [2]string // the previous row's level and pathway, and its count so far
+	categories [model.NumCategories][len(tallyCategoryStatuses)]int
+	otherCats  [model.NumCategories]map[string]int // any other category status -> rows
+	last       [2]string                           // the previous row's level and pathway, and its count so far
 	lastN      int
 }
 
-var tallyStatuses = [5]string{"small_practice", "hospital_based", "non_patient_facing", "asc_based", "final_score_at_threshold"}
+var (
+	tallyStatuses         = [5]string{"small_practice", "hospital_based", "non_patient_facing", "asc_based", "final_score_at_threshold"}
+	tallyCategoryStatuses = [3]string{model.CategoryScored, model.CategoryReweighted, model.CategoryOverridden}
+)
+
+// weightCount is one combination of weights and the rows that have it.
+type weightCount struct {
+	w [model.NumCategories]int
+	n int
+}
+
+// packWeights packs four weights (percents, 0-100) into one number, 8 bits each; ok is false
+// when one is outside 0-255.
+func packWeights(w [model.NumCategories]int) (k uint32, ok bool) {
+	for _, v := range w {
+		if v < 0 || v > 255 {
+			return 0, false
+		}
+		k = k<<8 | uint32(v)
+	}
+	return k, true
+}
 
 func (t *tally) add(rows []model.Determination) {
 	if t.byLevel == nil {
-		t.byLevel, t.weights = map[[2]string]int{}, map[[model.NumCategories]int]int{}
-		for c := range t.categories {
-			t.categories[c] = map[string]int{}
-		}
+		t.byLevel, t.weights = map[[2]string]int{}, map[uint32]*weightCount{}
 	}
 	for i := range rows {
 		d := &rows[i]
@@ -67,9 +90,33 @@ func (t *tally) add(rows []model.Determination) {
 			t.flush()
 			t.last, t.lastN = k, 1
 		}
-		t.weights[d.Weights]++
+		if k, ok := packWeights(d.Weights); ok {
+			wc := t.weights[k]
+			if wc == nil {
+				wc = &weightCount{w: d.Weights}
+				t.weights[k] = wc
+			}
+			wc.n++
+		} else {
+			if t.oddWeights == nil {
+				t.oddWeights = map[[model.NumCategories]int]int{}
+			}
+			t.oddWeights[d.Weights]++
+		}
 		for _, c := range model.Categories {
-			t.categories[c][d.Status[c]]++
+			switch st := d.Status[c]; st {
+			case model.CategoryScored:
+				t.categories[c][0]++
+			case model.CategoryReweighted:
+				t.categories[c][1]++
+			case model.CategoryOverridden:
+				t.categories[c][2]++
+			default:
+				if t.otherCats[c] == nil {
+					t.otherCats[c] = map[string]int{}
+				}
+				t.otherCats[c][st]++
+			}
 		}
 		for j, on := range [5]bool{d.SmallPractice, d.HospitalBased, d.NonPatientFacing, d.ASCBased, d.FinalScoreAtThreshold} {
 			if on {
@@ -89,13 +136,30 @@ func (t *tally) flush() {
 // result returns the counts as a Tally.
 func (t *tally) result() Tally {
 	t.flush()
-	r := Tally{Rows: t.rows, ByLevel: map[string]int{}, Weights: t.weights, Statuses: map[string]int{}, Categories: t.categories}
+	r := Tally{Rows: t.rows, ByLevel: map[string]int{}, Weights: map[[model.NumCategories]int]int{}, Statuses: map[string]int{}}
 	for k, n := range t.byLevel {
 		r.ByLevel[k[0]+"/"+k[1]] += n
+	}
+	for _, wc := range t.weights {
+		r.Weights[wc.w] = wc.n
+	}
+	for w, n := range t.oddWeights {
+		r.Weights[w] = n
 	}
 	for j, n := range t.statuses {
 		if n > 0 {
 			r.Statuses[tallyStatuses[j]] = n
+		}
+	}
+	for c := range r.Categories {
+		r.Categories[c] = map[string]int{}
+		for j, n := range t.categories[c] {
+			if n > 0 {
+				r.Categories[c][tallyCategoryStatuses[j]] = n
+			}
+		}
+		for st, n := range t.otherCats[c] {
+			r.Categories[c][st] = n
 		}
 	}
 	return r
