@@ -31,11 +31,11 @@ func TestKeySet(t *testing.T) {
 				add(k) // again
 			}
 		}
-		if s.len() != len(want) {
-			t.Fatalf("room %d: len %d, want %d", room, s.len(), len(want))
+		if s.n != len(want) {
+			t.Fatalf("room %d: len %d, want %d", room, s.n, len(want))
 		}
-		if full := s.len() * 5; full > len(s.slots)*4 {
-			t.Fatalf("room %d: %d keys in %d slots, more than 80%% full", room, s.len(), len(s.slots))
+		if full := s.n * 5; full > len(s.slots)*4 {
+			t.Fatalf("room %d: %d keys in %d slots, more than 80%% full", room, s.n, len(s.slots))
 		}
 		for k := range want {
 			if !s.has(k) {
