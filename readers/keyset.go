@@ -12,7 +12,7 @@ import "math/bits"
 type keySet struct {
 	slots []uint64 // key+1, or 0 for an empty slot (a key is never the largest uint64)
 	shift uint     // 64 - log2(len(slots))
-	n     int // keys in the set
+	n     int      // keys in the set
 }
 
 // newKeySet returns a set with room for n keys.
