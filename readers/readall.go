@@ -334,11 +334,12 @@ func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[strin
 			in.Submissions = dropRows(run(model.TableSubmissions), in.Submissions, func(i int, r *model.Submission) (int, *model.Reject) {
 				return r.Row, noClinicians(covered[i], r.Entity)
 			})
-			// subs holds the positions of the rows as read: where each is now, -1 if dropped.
+			// subs, made as the table was read, holds the positions of the rows as read:
+			// where each is now, -1 if dropped.
 			var moved []int32
 			if subs == nil {
 				subs = submissionIDs(in.Submissions)
-			} else if run(model.TableSubmissions) != nil {
+			} else {
 				moved = make([]int32, len(covered))
 				kept := int32(0)
 				for i, c := range covered {

@@ -529,23 +529,15 @@ func countFlags(a arrow.Array, has model.MeasurementFlags, flags []model.Measure
 
 func countFlagsOf[V int32 | int64](a arrow.Array, vals []V, has model.MeasurementFlags, flags []model.MeasurementFlags) bool {
 	vals = vals[:len(flags)]
-	if a.NullN() == 0 {
-		for k, v := range vals {
-			if v < 0 {
-				return false
-			}
-			flags[k] |= has
-		}
-		return true
-	}
-	valid, off := a.NullBitmapBytes(), a.Data().Offset()
+	nulls, valid, off := a.NullN() > 0, a.NullBitmapBytes(), a.Data().Offset()
 	for k, v := range vals {
-		if bitutil.BitIsSet(valid, off+k) {
-			if v < 0 {
-				return false
-			}
-			flags[k] |= has
+		if nulls && !bitutil.BitIsSet(valid, off+k) {
+			continue
 		}
+		if v < 0 {
+			return false
+		}
+		flags[k] |= has
 	}
 	return true
 }
