@@ -204,8 +204,13 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	// Small practice per TIN, needed by every individual of the TIN, and what each
 	// individual's clinicians rows say: all that is read of the rows.
 	tins := make([]tinFacts, len(ix.tins))
-	for i := range ix.tins {
-		tins[i] = ix.tinFacts(&ix.tins[i])
+	err = parallel(ctx, workers, len(tins), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			tins[i] = ix.tinFacts(&ix.tins[i])
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	facts := make([]clinicianFacts, len(ix.individuals))
 	err = parallel(ctx, workers, len(facts), func(lo, hi int) {

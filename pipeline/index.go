@@ -141,13 +141,16 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	// qualification itself in parallel shards) while this goroutine files what the other
 	// tables say about each entity: none of the three reads what the others write.
 	var qualifies []bool
+	arranged, qualified := make(chan struct{}), make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	g.Go(func() error {
+		defer close(arranged)
 		ix.arrangeClinicians()
 		return nil
 	})
 	g.Go(func() (err error) {
+		defer close(qualified)
 		qualifies, err = qualifying(gctx, y, in, workers)
 		if consume {
 			in.Measurements = model.Measurements{}
@@ -223,19 +226,24 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	// By NPI/TIN, then by table in the order above, then by row: each individual's
 	// applications and submissions are filed in their rows' order, as the other entities' are.
 	radix.Sort(refs)
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
 
-	// Submissions of the other entities.
-	for i := range in.Submissions {
-		if !individualSubmission[i] {
-			ix.fileSubmission(ix.infos.at(ix.infoIndex(ek(in.Submissions[i].Entity))), &in.Submissions[i], qualifies[i])
+	// Submissions of the other entities, once qualified: the clinicians may still be being
+	// arranged (the longer of the two).
+	<-qualified
+	if gctx.Err() == nil {
+		for i := range in.Submissions {
+			if !individualSubmission[i] {
+				ix.fileSubmission(ix.infos.at(ix.infoIndex(ek(in.Submissions[i].Entity))), &in.Submissions[i], qualifies[i])
+			}
 		}
 	}
 	others := int32(ix.infos.len()) // the entities filed so far; the individuals' come next
 	for i := range others {
 		sortPathways(ix.infos.at(i).pathways)
+	}
+	<-arranged
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	if err := ix.fileIndividuals(ctx, workers, refs, qualifies); err != nil {
 		return nil, err
@@ -244,13 +252,25 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 		in.Exceptions, in.Submissions = nil, nil
 	}
 
-	// Individuals in an APM Entity: named by NPI/TIN, or every NPI of a TIN named whole.
-	for _, p := range in.APMEntities {
-		if p.NPI == "" {
-			for _, m := range ix.membersOfTIN(p.TIN) {
-				ix.individuals[m].inAPM = true
+	// Individuals in an APM Entity: named by NPI/TIN, or every NPI of a TIN named whole. The
+	// rows are looked up in parallel shards, each listing what it found; then they are marked.
+	found := make([][]int, (len(in.APMEntities)+shardSize-1)/shardSize)
+	err := parallel(ctx, workers, len(in.APMEntities), func(lo, hi int) {
+		var ms []int
+		for _, p := range in.APMEntities[lo:hi] {
+			if p.NPI == "" {
+				ms = append(ms, ix.membersOfTIN(p.TIN)...)
+			} else if m := ix.individualAt(p.NPI, p.TIN); m >= 0 {
+				ms = append(ms, m)
 			}
-		} else if m := ix.individualAt(p.NPI, p.TIN); m >= 0 {
+		}
+		found[lo/shardSize] = ms
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, ms := range found {
+		for _, m := range ms {
 			ix.individuals[m].inAPM = true
 		}
 	}
@@ -382,16 +402,32 @@ func sortPathways(ps []model.Pathway) {
 // individuals, each NPI/TIN a run of rows that it refers to without copying them, and the TINs.
 func (ix *index) arrangeClinicians() {
 	cl := ix.in.Clinicians
-	sortClinicians(cl)
+	keys := sortClinicians(cl)
+	// boundary reports whether row i (in order) begins another individual and another TIN:
+	// from the packed keys when sortClinicians made them (the rows' strings are scattered over
+	// the read's arenas, and comparing them cost a cache miss a row), else from the strings.
+	boundary := func(i int) (newInd, newTIN bool) {
+		switch {
+		case i == 0:
+			return true, true
+		case keys != nil:
+			k, p := keys[i], keys[i-1]
+			return k != p, k/radix.TINScale != p/radix.TINScale
+		case cl[i].TIN != cl[i-1].TIN:
+			return true, true
+		default:
+			return cl[i].NPI != cl[i-1].NPI, false
+		}
+	}
 	// Count first, so every slice and map is made once at its size.
 	nInds, nTINs := 0, 0
 	for i := range cl {
-		switch {
-		case i == 0 || cl[i].TIN != cl[i-1].TIN:
+		newInd, newTIN := boundary(i)
+		if newInd {
+			nInds++
+		}
+		if newTIN {
 			nTINs++
-			nInds++
-		case cl[i].NPI != cl[i-1].NPI:
-			nInds++
 		}
 	}
 	ix.individuals = make([]individual, 0, nInds)
@@ -406,12 +442,16 @@ func (ix *index) arrangeClinicians() {
 	first := 0 // the current TIN's first individual
 	for lo := 0; lo < len(cl); {
 		c := &cl[lo]
+		_, newTIN := boundary(lo)
 		hi := lo + 1
-		for hi < len(cl) && cl[hi].NPI == c.NPI && cl[hi].TIN == c.TIN {
+		for hi < len(cl) {
+			if newInd, _ := boundary(hi); newInd {
+				break
+			}
 			hi++
 		}
 		n := len(ix.individuals)
-		if len(ix.tins) == 0 || ix.tins[len(ix.tins)-1].tin != c.TIN {
+		if newTIN {
 			ix.tinPos[c.TIN] = len(ix.tins)
 			ix.tins = append(ix.tins, tinIndex{tin: c.TIN, infoAt: -1})
 			first = n
@@ -445,18 +485,20 @@ func compareClinicians(a, b *model.Clinician) int {
 	return cmp.Or(cmp.Compare(a.TIN, b.TIN), cmp.Compare(a.NPI, b.NPI), cmp.Compare(a.Segment, b.Segment))
 }
 
-// sortClinicians sorts the rows by TIN, NPI, segment, stably, in place. The rows are large, so
-// it sorts their indices and then moves each row once along the permutation's cycles; input
-// that is already in order (the usual extract) costs one pass.
-func sortClinicians(cl []model.Clinician) {
+// sortClinicians sorts the rows by TIN, NPI, segment, stably, in place, and returns each
+// row's packed NPI/TIN (radix.PairKey) in the new order, or nil when the rows were already in
+// order or some row's IDs do not pack. The rows are large, so it sorts their indices and then
+// moves each row once along the permutation's cycles; input that is already in order (the
+// usual extract) costs one pass.
+func sortClinicians(cl []model.Clinician) []uint64 {
 	sorted := true
 	for i := 1; i < len(cl) && sorted; i++ {
 		sorted = compareClinicians(&cl[i-1], &cl[i]) <= 0
 	}
 	if sorted {
-		return
+		return nil
 	}
-	order := sortedOrder(cl)
+	order, keys := sortedOrder(cl)
 	// Position i must receive row order[i]; follow each cycle once, marking done positions.
 	for i := range order {
 		if order[i] < 0 || int(order[i]) == i {
@@ -475,13 +517,15 @@ func sortClinicians(cl []model.Clinician) {
 			j = k
 		}
 	}
+	return keys
 }
 
-// sortedOrder returns the indices of the rows in stable TIN, NPI, segment order. Valid TINs
-// (9 digits) and NPIs (10) pack into one number that orders like the strings, so the usual
-// input sorts numbers; anything else sorts by the strings.
-func sortedOrder(cl []model.Clinician) []int32 {
-	keys := make([]radix.Item, len(cl))
+// sortedOrder returns the indices of the rows in stable TIN, NPI, segment order, and the rows'
+// packed NPI/TINs in that order. Valid TINs (9 digits) and NPIs (10) pack into one number that
+// orders like the strings, so the usual input sorts numbers; anything else sorts by the
+// strings, and keys is nil.
+func sortedOrder(cl []model.Clinician) (order []int32, keys []uint64) {
+	items := make([]radix.Item, len(cl))
 	for i := range cl {
 		key, ok := radix.PairKey(cl[i].NPI, cl[i].TIN)
 		if !ok {
@@ -490,16 +534,17 @@ func sortedOrder(cl []model.Clinician) []int32 {
 				order[i] = int32(i)
 			}
 			slices.SortStableFunc(order, func(a, b int32) int { return compareClinicians(&cl[a], &cl[b]) })
-			return order
+			return order, nil
 		}
-		keys[i] = radix.Item{Key: key, Tag: int32(cl[i].Segment), Pos: int32(i)}
+		items[i] = radix.Item{Key: key, Tag: int32(cl[i].Segment), Pos: int32(i)}
 	}
-	radix.Sort(keys)
-	order := make([]int32, len(cl))
-	for j := range keys {
-		order[j] = keys[j].Pos
+	radix.Sort(items)
+	order = make([]int32, len(cl))
+	keys = make([]uint64, len(cl))
+	for j := range items {
+		order[j], keys[j] = items[j].Pos, items[j].Key
 	}
-	return order
+	return order, keys
 }
 
 // measurementGroups lists the measurements of each submission: of(i) are the indices into

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"reweigh/model"
+	"reweigh/radix"
 	"reweigh/readers"
 )
 
@@ -47,6 +48,52 @@ func TestSortCliniciansPacked(t *testing.T) {
 	sortClinicians(cl)
 	if !slices.Equal(cl, want) {
 		t.Fatal("sortClinicians (packed keys) differs from a stable sort of the strings")
+	}
+}
+
+// TestArrangeCliniciansKeysAsStrings: the individuals and TINs arranged from unsorted rows
+// (sortClinicians' packed keys mark where each individual and TIN begins) are those arranged
+// from the same rows already sorted (the strings mark them), and the keys are the rows'.
+func TestArrangeCliniciansKeysAsStrings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cl := make([]model.Clinician, 3000)
+	for i := range cl {
+		// Few TINs and NPIs, so TINs share NPIs and individuals have both segments.
+		cl[i] = model.Clinician{Row: i + 1, TIN: fmt.Sprintf("%09d", rng.IntN(60)*16_666_666), NPI: fmt.Sprintf("%010d", rng.IntN(200)*49_999_999), Segment: rng.IntN(3)}
+	}
+	sorted := slices.Clone(cl)
+	slices.SortStableFunc(sorted, func(a, b model.Clinician) int { return compareClinicians(&a, &b) })
+	if keys := sortClinicians(slices.Clone(sorted)); keys != nil {
+		t.Fatal("sorted rows: sortClinicians made keys")
+	}
+	byKeys := &index{in: &model.Inputs{Clinicians: slices.Clone(cl)}}
+	byKeys.arrangeClinicians()
+	byStrings := &index{in: &model.Inputs{Clinicians: sorted}}
+	byStrings.arrangeClinicians()
+
+	if len(byKeys.individuals) != len(byStrings.individuals) || len(byKeys.tins) != len(byStrings.tins) {
+		t.Fatalf("%d individuals in %d TINs by keys, %d in %d by strings",
+			len(byKeys.individuals), len(byKeys.tins), len(byStrings.individuals), len(byStrings.tins))
+	}
+	for i, a := range byKeys.individuals {
+		b := byStrings.individuals[i]
+		if a.npi != b.npi || a.tin != b.tin || a.tinAt != b.tinAt || !slices.Equal(a.rows, b.rows) {
+			t.Fatalf("individual %d: %s/%s (TIN %d, %d rows) by keys, %s/%s (TIN %d, %d rows) by strings",
+				i, a.npi, a.tin, a.tinAt, len(a.rows), b.npi, b.tin, b.tinAt, len(b.rows))
+		}
+	}
+	for i, a := range byKeys.tins {
+		b := byStrings.tins[i]
+		if a.tin != b.tin || !slices.Equal(a.members, b.members) || byKeys.tinPos[a.tin] != i {
+			t.Fatalf("TIN %d: %s %v by keys, %s %v by strings", i, a.tin, a.members, b.tin, b.members)
+		}
+	}
+
+	keys := sortClinicians(cl)
+	for i := range cl {
+		if k, _ := radix.PairKey(cl[i].NPI, cl[i].TIN); keys[i] != k {
+			t.Fatalf("row %d: key %d, want %d", i, keys[i], k)
+		}
 	}
 }
 

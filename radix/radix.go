@@ -100,8 +100,12 @@ func SortWith(items, scratch []Item) {
 func PairKey(npi, tin string) (key uint64, ok bool) {
 	t, okT := Digits(tin, 9)
 	n, okN := Digits(npi, 10)
-	return t*10_000_000_000 + n, okT && okN
+	return t*TINScale + n, okT && okN
 }
+
+// TINScale is what a PairKey's TIN is multiplied by: key/TINScale is the TIN, key%TINScale the
+// NPI.
+const TINScale = 10_000_000_000
 
 // Digits parses s when it is exactly n decimal digits (a TIN is 9, an NPI 10).
 func Digits(s string, n int) (uint64, bool) {
