@@ -96,7 +96,7 @@ func ReadAll(ctx context.Context, dir string, opts Options) (*model.Inputs, erro
 	// What the clinicians cover and the submissions' IDs, each made as soon as its table is
 	// read, while the other tables still are, not in the cross-table checks after.
 	var cv *coverage
-	var subs map[string]int32
+	var subs *idIndex
 	bufs := &itemBuffers{}
 	for _, i := range order {
 		r := runs[i]
@@ -260,19 +260,21 @@ func (cv *coverage) coveredEach(n int, key func(i int) *model.EntityKey) []bool 
 }
 
 // submissionIDs maps the submissions' IDs to their rows' positions in rows.
-func submissionIDs(rows []model.Submission) map[string]int32 {
-	ids := make(map[string]int32, len(rows))
+func submissionIDs(rows []model.Submission) *idIndex {
+	ids := make([]string, len(rows))
 	for i := range rows {
-		ids[rows[i].SubmissionID] = int32(i)
+		ids[i] = rows[i].SubmissionID
 	}
-	return ids
+	x := newIDIndex(len(rows))
+	x.addAll(ids)
+	return x
 }
 
 // crossCheck runs the checks that need several tables, moving rows from accepted to rejected
 // (and adding warnings for kept rows), keeping each table's stats right. cv is what the
 // clinicians cover (newCoverage) and subs the IDs of the submissions as read (submissionIDs),
 // either nil to make it here.
-func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[string]int32, workers int) {
+func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs *idIndex, workers int) {
 	run := func(table string) *tableRun { return runs[slices.Index(model.InputTables, table)] }
 	if cv == nil {
 		cv = newCoverage(in.Clinicians)
@@ -377,18 +379,15 @@ func crossCheck(in *model.Inputs, runs []*tableRun, cv *coverage, subs map[strin
 // submissions' IDs and their positions, translated by moved when not nil), and records in
 // m.SubmissionRows where each of m.SubmissionIDs is among the n accepted submissions: each run
 // of rows of one submission is looked up once.
-func dropUnknownSubmissions(m *model.Measurements, r *tableRun, subs map[string]int32, moved []int32, n int) {
+func dropUnknownSubmissions(m *model.Measurements, r *tableRun, subs *idIndex, moved []int32, n int) {
 	rows := make([]int32, len(m.SubmissionIDs))
+	subs.findAll(m.SubmissionIDs, rows)
 	unknown := false
-	for i, id := range m.SubmissionIDs {
-		p, ok := subs[id]
-		switch {
-		case !ok:
-			p = -1
-		case moved != nil:
+	for i, p := range rows {
+		if p >= 0 && moved != nil {
 			p = moved[p]
+			rows[i] = p
 		}
-		rows[i] = p
 		unknown = unknown || p < 0
 	}
 	m.SubmissionRows, m.SubmissionRowsOf = rows, n
