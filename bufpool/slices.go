@@ -3,6 +3,8 @@ package bufpool
 import (
 	"slices"
 	"sync"
+
+	"reweigh/prefault"
 )
 
 // Slices is a free list of slices of T, safe for concurrent use: a slice handed back (Put) is
@@ -28,7 +30,7 @@ func (p *Slices[T]) Get(n int) []T {
 			}
 		}
 	}
-	return make([]T, n, n+n/4)
+	return prefault.MakeCap[T](n, n+n/4)
 }
 
 // Put hands a slice back.

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"reweigh/model"
+	"reweigh/prefault"
 	"reweigh/radix"
 	"reweigh/rules"
 )
@@ -585,7 +586,7 @@ func groupMeasurements(in *model.Inputs) measurementGroups {
 	for i := 1; i < len(offsets); i++ {
 		offsets[i] += offsets[i-1]
 	}
-	order := make([]int32, offsets[len(offsets)-1])
+	order := prefault.Make[int32](int(offsets[len(offsets)-1]))
 	next := slices.Clone(offsets[:len(offsets)-1])
 	for j, d := range m.Submission {
 		if p := subPos[d]; p >= 0 {

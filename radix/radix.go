@@ -6,6 +6,8 @@ package radix
 import (
 	"cmp"
 	"slices"
+
+	"reweigh/prefault"
 )
 
 // Item is what is sorted: a key, a tag that orders items of one key, and a position the caller
@@ -52,7 +54,7 @@ func SortWith(items, scratch []Item) {
 		}
 	}
 	if cap(scratch) < n {
-		scratch = make([]Item, n)
+		scratch = prefault.Make[Item](n)
 	}
 	src, dst := items, scratch[:n]
 	next := new([1 << bits]int)

@@ -1,6 +1,10 @@
 package readers
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"reweigh/prefault"
+)
 
 // keySet is a set of uint64 keys: open addressing with linear probing in one slice, at most
 // 80% full. It stands in for a map[uint64]struct{} where the keys are many and the probes
@@ -21,7 +25,7 @@ func newKeySet(n int) *keySet {
 	for size*4 < n*5 { // at most 80% full
 		size *= 2
 	}
-	return &keySet{slots: make([]uint64, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+	return &keySet{slots: prefault.Make[uint64](size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
 }
 
 // slot is where the search for k starts: Fibonacci hashing, the top bits of k times 2^64/φ.
@@ -108,7 +112,7 @@ func (s *keySet) hasAll(keys []uint64, has []bool) {
 // grow doubles the slots and adds the keys again.
 func (s *keySet) grow() {
 	old := s.slots
-	s.slots = make([]uint64, 2*len(old))
+	s.slots = prefault.Make[uint64](2 * len(old))
 	s.shift--
 	s.n = 0
 	for _, v := range old {
