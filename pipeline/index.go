@@ -232,9 +232,10 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	// arranged (the longer of the two).
 	<-qualified
 	if gctx.Err() == nil {
+		var sl filing
 		for i := range in.Submissions {
 			if !individualSubmission[i] {
-				ix.fileSubmission(ix.infos.at(ix.infoIndex(ek(in.Submissions[i].Entity))), &in.Submissions[i], qualifies[i])
+				ix.fileSubmission(ix.infos.at(ix.infoIndex(ek(in.Submissions[i].Entity))), &in.Submissions[i], qualifies[i], &sl)
 			}
 		}
 	}
@@ -297,9 +298,13 @@ func individualRefKey(e model.EntityKey) (uint64, bool) {
 }
 
 // fileSubmission files a submission in its entity's information: the pathway it reported and,
-// when it qualifies, its data in its category.
-func (ix *index) fileSubmission(inf *entityInfo, s *model.Submission, qualifies bool) {
-	if !slices.Contains(inf.pathways, s.Pathway) {
+// when it qualifies, its data in its category. An entity's first pathway, pathway data and
+// submission of a category come from sl (see filing).
+func (ix *index) fileSubmission(inf *entityInfo, s *model.Submission, qualifies bool, sl *filing) {
+	switch {
+	case inf.pathways == nil:
+		inf.pathways = sl.pathways.one(s.Pathway)
+	case !slices.Contains(inf.pathways, s.Pathway):
 		inf.pathways = append(inf.pathways, s.Pathway)
 	}
 	if !qualifies {
@@ -307,10 +312,49 @@ func (ix *index) fileSubmission(inf *entityInfo, s *model.Submission, qualifies 
 	}
 	d := inf.dataIn(s.Pathway)
 	if d == nil {
-		inf.data = append(inf.data, pathwayData{pathway: s.Pathway})
+		if inf.data == nil {
+			inf.data = sl.data.one(pathwayData{pathway: s.Pathway})
+		} else {
+			inf.data = append(inf.data, pathwayData{pathway: s.Pathway})
+		}
 		d = &inf.data[len(inf.data)-1].cats
 	}
-	d[s.Category] = append(d[s.Category], rules.Submission{ID: s.SubmissionID, Claims: s.SubmissionMethod == "claims"})
+	sub := rules.Submission{ID: s.SubmissionID, Claims: s.SubmissionMethod == "claims"}
+	if d[s.Category] == nil {
+		d[s.Category] = sl.subs.one(sub)
+	} else {
+		d[s.Category] = append(d[s.Category], sub)
+	}
+}
+
+// filing hands out the one-element slices most entities' information holds (one pathway, the
+// data of one pathway, one submission of a category) from shared chunks: a national index files
+// a million submissions, and one allocation each was about three million small objects to make
+// and for the collector to mark. Each slice's capacity is its length, so a second element is
+// appended to a copy of its own. A filing is used by one goroutine at a time.
+type filing struct {
+	pathways slab[model.Pathway]
+	data     slab[pathwayData]
+	subs     slab[rules.Submission]
+}
+
+// slab hands out one-element slices from chunks that grow from 64 to 4096 elements, so that a
+// filing used for a few entities makes little.
+type slab[T any] struct {
+	free []T
+	size int
+}
+
+// one returns a slice holding v, of capacity 1.
+func (s *slab[T]) one(v T) []T {
+	if len(s.free) == 0 {
+		s.size = min(max(2*s.size, 64), 4096)
+		s.free = make([]T, s.size)
+	}
+	x := s.free[:1:1]
+	x[0] = v
+	s.free = s.free[1:]
+	return x
 }
 
 // fileIndividuals files the references to individuals, sorted by radix.Sort, by merging them
@@ -368,6 +412,7 @@ func (ix *index) fileIndividuals(ctx context.Context, workers int, refs []radix.
 		}
 	}
 	return parallel(ctx, workers, n, func(a, b int) {
+		var sl filing
 		for m := a; m < b; m++ {
 			if hi[m] == lo[m] {
 				continue
@@ -384,7 +429,7 @@ func (ix *index) fileIndividuals(ctx context.Context, workers int, refs []radix.
 				case refScore:
 					inf.score = &ix.scores[i]
 				case refSubmission:
-					ix.fileSubmission(inf, &in.Submissions[i], qualifies[i])
+					ix.fileSubmission(inf, &in.Submissions[i], qualifies[i], &sl)
 				}
 			}
 			sortPathways(inf.pathways)
