@@ -265,3 +265,30 @@ func TestGroupMeasurementsWithReadersRows(t *testing.T) {
 	}
 	same("submissions reversed")
 }
+
+// TestSlab: the one-element slices a slab hands out hold their value, have no room past it, and
+// appending to one leaves the others (its neighbours in the chunk) as they were.
+func TestSlab(t *testing.T) {
+	var s slab[int]
+	got := make([][]int, 10_000) // more than a few chunks
+	for i := range got {
+		got[i] = s.one(i)
+		if len(got[i]) != 1 || cap(got[i]) != 1 {
+			t.Fatalf("slice %d: len %d cap %d, want 1 and 1", i, len(got[i]), cap(got[i]))
+		}
+	}
+	for i := range got {
+		if i%2 == 0 {
+			got[i] = append(got[i], -i)
+		}
+	}
+	for i, x := range got {
+		want := []int{i}
+		if i%2 == 0 {
+			want = append(want, -i)
+		}
+		if !slices.Equal(x, want) {
+			t.Fatalf("slice %d = %v, want %v", i, x, want)
+		}
+	}
+}
