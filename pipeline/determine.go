@@ -185,6 +185,10 @@ type sinks struct {
 	// determinationsDone, when not nil, is called once the last determinations row has gone
 	// to determinations (a run closes the file there), beside the clinician scores.
 	determinationsDone func() error
+	// levelsDone, when not nil, gets the APM participants and members once they are decided,
+	// before the clinician scores (a run starts writing their files there). They are also in
+	// the Result, and must not be changed.
+	levelsDone func(participants []model.APMParticipantResult, members []model.Member) error
 }
 
 // determine is Determine. indexed, when not nil (Run), is called once the index is built, and
@@ -284,6 +288,11 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	}
 	res.APMParticipants = lv.participants
 	res.Members = lv.members
+	if out.levelsDone != nil {
+		if err := out.levelsDone(lv.participants, lv.members); err != nil {
+			return nil, err
+		}
+	}
 	if out.determinationsDone != nil {
 		// The determinations file is completed (its last batch and row group encoded, its
 		// footer written, the file synced) while the clinician scores are decided.

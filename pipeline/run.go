@@ -193,7 +193,27 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	streams := sinks{determinations: dets.Write, determinationsDone: dets.Close}
+	// The tables decided before the clinician scores are written while those are decided: the
+	// rejects (complete once read) and, once decided, the APM participants and members.
+	out := &writers.Output{
+		WriteAPMParticipants: in.Has(model.TableAPMEntities),
+		WriteClinicianScores: in.Has(model.TableScores), // streamed
+		WriteMembers:         in.Has(model.TableVirtualGroups) || in.Has(model.TableSubgroups) || in.Has(model.TableAPMEntities),
+		Rejects:              in.Rejects,
+		Workers:              o.Workers,
+	}
+	levelsDone := func(participants []model.APMParticipantResult, members []model.Member) error {
+		out.APMParticipants, out.Members = participants, members
+		started := []string{writers.TableRejects}
+		if out.WriteAPMParticipants {
+			started = append(started, writers.TableAPMParticipants)
+		}
+		if out.WriteMembers {
+			started = append(started, writers.TableMembers)
+		}
+		return wr.Start(out, started...)
+	}
+	streams := sinks{determinations: dets.Write, determinationsDone: dets.Close, levelsDone: levelsDone}
 	var scores *writers.Stream[model.ClinicianScore]
 	if in.Has(model.TableScores) {
 		if scores, err = wr.ClinicianScores(); err != nil {
@@ -240,10 +260,8 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 		return nil, err
 	}
 	// The input rows still held (the index consumed the rest) are not needed from here on (the
-	// summary keeps stats and rejects): let the collector have them before the outputs are built.
+	// summary keeps stats and rejects).
 	in.Clinicians, in.Groups, in.VirtualGroups, in.Subgroups, in.APMEntities, in.EUCAreas = nil, nil, nil, nil, nil, nil
-	// As in determine: collect them now, so the writers' buffers reuse their pages.
-	runtime.GC()
 	s.Result = res
 
 	rejectsByCode := map[string]int{}
@@ -254,23 +272,15 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	if res.NoPolicyRows > 0 {
 		notes = append(notes, fmt.Sprintf("%d determinations have no policy row in the %d weight tables: flagged %s, weights not guessed", res.NoPolicyRows, y.PerformanceYear, rules.FlagNoPolicyRow))
 	}
-	out := &writers.Output{
-		APMParticipants:      res.APMParticipants,
-		WriteAPMParticipants: in.Has(model.TableAPMEntities),
-		WriteClinicianScores: in.Has(model.TableScores), // streamed
-		Members:              res.Members,
-		WriteMembers:         in.Has(model.TableVirtualGroups) || in.Has(model.TableSubgroups) || in.Has(model.TableAPMEntities),
-		Rejects:              in.Rejects,
-		Workers:              o.Workers,
-		Manifest: writers.Manifest{
-			Version:         o.Version,
-			PerformanceYear: y.PerformanceYear,
-			StartedAt:       started.Format(time.RFC3339),
-			Workers:         o.Workers,
-			Inputs:          in.Stats,
-			RejectsByCode:   rejectsByCode,
-			Notes:           notes,
-		},
+	out.APMParticipants, out.Members = res.APMParticipants, res.Members
+	out.Manifest = writers.Manifest{
+		Version:         o.Version,
+		PerformanceYear: y.PerformanceYear,
+		StartedAt:       started.Format(time.RFC3339),
+		Workers:         o.Workers,
+		Inputs:          in.Stats,
+		RejectsByCode:   rejectsByCode,
+		Notes:           notes,
 	}
 	out.Manifest.FinishedAt = now().UTC().Format(time.RFC3339)
 	if err := tm.run(StageWrite, func() error { return wr.Commit(out) }); err != nil {

@@ -3,8 +3,10 @@ package writers
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -192,5 +194,110 @@ func TestStreamMisuse(t *testing.T) {
 	r.Abort()
 	if _, err := r.Determinations(); err == nil {
 		t.Error("a stream was opened on an aborted run")
+	}
+}
+
+// started writes out through Begin with the named tables started (Start) before Commit.
+func started(dir string, format Format, out *Output, tables ...string) error {
+	r, err := Begin(context.Background(), dir, format, nil, out.Metadata, out.Workers)
+	if err != nil {
+		return err
+	}
+	defer r.Abort()
+	if err := r.Start(out, tables...); err != nil {
+		return err
+	}
+	return r.Commit(out)
+}
+
+// Tables started before Commit give the same files, byte for byte, as Commit writing them, in
+// both formats and across batch and row group boundaries.
+func TestStartedTablesSameBytes(t *testing.T) {
+	defer func(b, g int) { batchRows, rowGroupRows = b, g }(batchRows, rowGroupRows)
+	batchRows, rowGroupRows = 2, 4
+	out := func() *Output {
+		o := sample()
+		o.APMParticipants = slices.Repeat(o.APMParticipants, 5)
+		o.Members = slices.Repeat(o.Members, 3)
+		o.Rejects = slices.Repeat(o.Rejects, 7)
+		o.Metadata = map[string]string{"reweigh.version": "test"}
+		o.Workers = 2
+		return o
+	}
+	for _, format := range Formats {
+		want := t.TempDir()
+		if err := Write(context.Background(), want, format, out()); err != nil {
+			t.Fatal(err)
+		}
+		for _, tables := range [][]string{{TableRejects}, {TableAPMParticipants, TableMembers, TableRejects}} {
+			got := t.TempDir()
+			if err := started(got, format, out(), tables...); err != nil {
+				t.Fatal(err)
+			}
+			sw, sg := snapshot(t, want), snapshot(t, got)
+			if len(sg) != len(sw) {
+				t.Errorf("%s %v started: %d files, want %d", format, tables, len(sg), len(sw))
+			}
+			for name := range sw {
+				if sw[name] != sg[name] {
+					t.Errorf("%s %v started: %s differs from Write's", format, tables, name)
+				}
+			}
+		}
+	}
+}
+
+// A table can be started once, only if it is among the outputs and not streamed; a started
+// table that fails fails Commit, and Abort waits for started tables and leaves the output
+// directory as it was.
+func TestStartMisuseAndFailure(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(context.Background(), dir, FormatParquet, sample()); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+
+	r, err := Begin(context.Background(), dir, FormatParquet, nil, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := sample()
+	out.WriteMembers = false
+	if err := r.Start(out, TableMembers); err == nil {
+		t.Error("a table that is not an output was started")
+	}
+	if _, err := r.Determinations(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(out, TableDeterminations); err == nil {
+		t.Error("a streamed table was started")
+	}
+	if err := r.Start(out, TableRejects); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(out, TableRejects); err == nil {
+		t.Error("a table was started twice")
+	}
+	r.Abort()
+	if after := snapshot(t, dir); !reflect.DeepEqual(before, after) {
+		t.Errorf("an aborted run with a started table changed the output directory: %v", slices.Sorted(maps.Keys(after)))
+	}
+	if err := r.Start(out, TableAPMParticipants); err == nil {
+		t.Error("a table was started on an aborted run")
+	}
+
+	errInjected := errors.New("injected")
+	testHook = func(p string) error {
+		if p == "table:apm_participants" {
+			return errInjected
+		}
+		return nil
+	}
+	defer func() { testHook = nil }()
+	if err := started(dir, FormatParquet, sample(), TableAPMParticipants); !errors.Is(err, errInjected) {
+		t.Errorf("Commit after a started table failed: %v, want the injected error", err)
+	}
+	if after := snapshot(t, dir); !reflect.DeepEqual(before, after) {
+		t.Errorf("a failed started table changed the output directory: %v", slices.Sorted(maps.Keys(after)))
 	}
 }

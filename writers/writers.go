@@ -243,7 +243,15 @@ type Run struct {
 	outDir  string
 	tmp     string // "" once committed or aborted
 	cfg     tableConfig
-	streams map[string]stream // the tables being streamed, by table name
+	streams map[string]stream        // the tables being streamed, by table name
+	started map[string]*startedTable // the tables being written in the background (Start)
+}
+
+// startedTable is a table file Start is writing: stat and err are set before done is closed.
+type startedTable struct {
+	done chan struct{}
+	stat OutputStat
+	err  error
 }
 
 // Begin starts writing the outputs of a run into outDir: it creates the temporary directory.
@@ -288,6 +296,7 @@ func (r *Run) Abort() {
 	for _, table := range slices.Sorted(maps.Keys(r.streams)) {
 		r.streams[table].abort()
 	}
+	r.waitStarted()
 	os.RemoveAll(r.tmp)
 	r.tmp = ""
 }
@@ -397,6 +406,59 @@ func (s *Stream[T]) abort() {
 	}
 }
 
+// Start writes the named tables of out now, each on a goroutine of its own, and returns at once:
+// a run writes the tables it has decided (the APM participants and members, the rejects) while
+// it decides the clinician scores. The files are those Commit would write for the same rows.
+// Commit waits for them, reports their errors, and does not write them again; the rows must not
+// change until then. A table out does not write, or one already streamed or started, is an
+// error.
+func (r *Run) Start(out *Output, tables ...string) error {
+	if r.tmp == "" {
+		return errors.New("writers: start of a run already committed or aborted")
+	}
+	for _, name := range tables {
+		i := slices.IndexFunc(out.tables(), func(t tableOut) bool { return t.name() == name })
+		_, streamed := r.streams[name]
+		_, started := r.started[name]
+		if i < 0 || streamed || started {
+			return fmt.Errorf("writers: %s cannot be started (not among the outputs, or already being written)", name)
+		}
+		t := out.tables()[i]
+		st := &startedTable{done: make(chan struct{})}
+		if r.started == nil {
+			r.started = map[string]*startedTable{}
+		}
+		r.started[name] = st
+		go func() {
+			defer close(st.done)
+			st.stat, st.err = r.writeTable(t)
+		}()
+	}
+	return nil
+}
+
+// waitStarted waits for the tables Start is writing.
+func (r *Run) waitStarted() {
+	for _, st := range r.started {
+		<-st.done
+	}
+}
+
+// writeTable writes one table's file into the temporary directory.
+func (r *Run) writeTable(t tableOut) (OutputStat, error) {
+	file := t.name() + r.cfg.format.Ext()
+	err := WriteFile(filepath.Join(r.tmp, file), func(w io.Writer) error {
+		return t.write(r.ctx, w, r.cfg)
+	})
+	if err == nil {
+		err = hook("table:" + t.name())
+	}
+	if err != nil {
+		return OutputStat{}, fmt.Errorf("writers: %s: %w", file, err)
+	}
+	return OutputStat{Table: t.name(), Path: file, Rows: t.len()}, nil
+}
+
 // Commit writes every table of out not yet written (all but a streamed determinations table,
 // whose out.Determinations is then ignored), and manifest.json, then renames them into place
 // (manifest.json last) and removes reweigh output files of an earlier run that this run did not
@@ -407,6 +469,7 @@ func (r *Run) Commit(out *Output) (err error) {
 		return errors.New("writers: commit of a run already committed or aborted")
 	}
 	ctx, tmp, format := r.ctx, r.tmp, r.cfg.format
+	r.waitStarted()
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("writers: %w", err)
 	}
@@ -424,10 +487,16 @@ func (r *Run) Commit(out *Output) (err error) {
 	errs := make([]error, len(tables))
 	order := make([]int, 0, len(tables))
 	streamed := 0
+	started := 0
 	for i, t := range tables {
 		if s, ok := r.streams[t.name()]; ok {
 			outputs[i] = OutputStat{Table: t.name(), Path: t.name() + format.Ext(), Rows: s.Rows()}
 			streamed++
+			continue
+		}
+		if st, ok := r.started[t.name()]; ok {
+			outputs[i], errs[i] = st.stat, st.err
+			started++
 			continue
 		}
 		order = append(order, i)
@@ -435,25 +504,22 @@ func (r *Run) Commit(out *Output) (err error) {
 	if streamed != len(r.streams) {
 		return fmt.Errorf("writers: %d tables streamed, %d of them among the outputs", len(r.streams), streamed)
 	}
+	if started != len(r.started) {
+		return fmt.Errorf("writers: %d tables started, %d of them among the outputs", len(r.started), started)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err // a started table's, the first in output order
+		}
+	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(tables[b].len(), tables[a].len()) })
 	var g errgroup.Group
 	g.SetLimit(r.cfg.workers)
 	for _, i := range order {
 		t := tables[i]
 		g.Go(func() error {
-			file := t.name() + format.Ext()
-			err := WriteFile(filepath.Join(tmp, file), func(w io.Writer) error {
-				return t.write(ctx, w, r.cfg)
-			})
-			if err == nil {
-				err = hook("table:" + t.name())
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("writers: %s: %w", file, err)
-				return errs[i]
-			}
-			outputs[i] = OutputStat{Table: t.name(), Path: file, Rows: t.len()}
-			return nil
+			outputs[i], errs[i] = r.writeTable(t)
+			return errs[i]
 		})
 	}
 	if err := g.Wait(); err != nil {
