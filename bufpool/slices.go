@@ -18,7 +18,8 @@ type Slices[T any] struct {
 
 // Get returns a slice of n elements. A recycled one holds old values (every one must be
 // overwritten); a new one has room for a quarter more, so that a slightly longer request
-// reuses it.
+// reuses it, and the pages of its n elements are touched in order (prefault: the read lends
+// these slices to radix sorts, which write them in many places at once).
 func (p *Slices[T]) Get(n int) []T {
 	if p != nil {
 		p.mu.Lock()

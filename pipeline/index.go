@@ -255,7 +255,8 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	}
 
 	// Individuals in an APM Entity: named by NPI/TIN, or every NPI of a TIN named whole. The
-	// rows are looked up in parallel shards, each listing what it found; then they are marked.
+	// rows are looked up in parallel shards (parallel cuts at multiples of shardSize), each
+	// listing what it found; then they are marked.
 	found := make([][]int, (len(in.APMEntities)+shardSize-1)/shardSize)
 	err := parallel(ctx, workers, len(in.APMEntities), func(lo, hi int) {
 		var ms []int

@@ -27,7 +27,9 @@ func Sort(items []Item) {
 	SortWith(items, nil)
 }
 
-// SortWith is Sort using scratch (when it has room for the items) for the sort's second buffer.
+// SortWith is Sort using scratch (when it has room for the items) for the sort's second buffer;
+// one it makes has its pages touched in order first (prefault), as each pass writes it to
+// 65,536 places at once, not front to back.
 func SortWith(items, scratch []Item) {
 	n := len(items)
 	if n < 1<<12 {
