@@ -245,6 +245,7 @@ type Run struct {
 	cfg     tableConfig
 	streams map[string]stream        // the tables being streamed, by table name
 	started map[string]*startedTable // the tables being written in the background (Start)
+	writing chan struct{}            // a slot per started table being written: cfg.workers
 }
 
 // startedTable is a table file Start is writing: stat and err are set before done is closed.
@@ -406,9 +407,10 @@ func (s *Stream[T]) abort() {
 	}
 }
 
-// Start writes the named tables of out now, each on a goroutine of its own, and returns at once:
-// a run writes the tables it has decided (the APM participants and members, the rejects) while
-// it decides the clinician scores. The files are those Commit would write for the same rows.
+// Start writes the named tables of out now, in the background (up to the run's workers files at
+// once, as Commit writes them), and returns at once: a run writes the tables it has decided (the
+// APM participants and members, the rejects) while it decides the clinician scores. The files
+// are those Commit would write for the same rows.
 // Commit waits for them, reports their errors, and does not write them again; the rows must not
 // change until then. A table out does not write, or one already streamed or started, is an
 // error.
@@ -416,22 +418,25 @@ func (r *Run) Start(out *Output, tables ...string) error {
 	if r.tmp == "" {
 		return errors.New("writers: start of a run already committed or aborted")
 	}
+	ts := out.tables()
 	for _, name := range tables {
-		i := slices.IndexFunc(out.tables(), func(t tableOut) bool { return t.name() == name })
+		i := slices.IndexFunc(ts, func(t tableOut) bool { return t.name() == name })
 		_, streamed := r.streams[name]
 		_, started := r.started[name]
 		if i < 0 || streamed || started {
 			return fmt.Errorf("writers: %s cannot be started (not among the outputs, or already being written)", name)
 		}
-		t := out.tables()[i]
-		st := &startedTable{done: make(chan struct{})}
 		if r.started == nil {
 			r.started = map[string]*startedTable{}
+			r.writing = make(chan struct{}, r.cfg.workers)
 		}
+		st := &startedTable{done: make(chan struct{})}
 		r.started[name] = st
 		go func() {
 			defer close(st.done)
-			st.stat, st.err = r.writeTable(t)
+			r.writing <- struct{}{}
+			defer func() { <-r.writing }()
+			st.stat, st.err = r.writeTable(ts[i])
 		}()
 	}
 	return nil
