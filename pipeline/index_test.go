@@ -38,31 +38,39 @@ func TestSortClinicians(t *testing.T) {
 // TestSortCliniciansPacked: with valid NPIs and TINs (the packed-number path) the order is the
 // strings' order too.
 func TestSortCliniciansPacked(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	cl := make([]model.Clinician, 500)
-	for i := range cl {
-		cl[i] = model.Clinician{Row: i + 1, TIN: fmt.Sprintf("%09d", rng.IntN(40)*24_999_999), NPI: fmt.Sprintf("%010d", rng.IntN(30)*333_333_333), Segment: rng.IntN(3)}
-	}
-	want := slices.Clone(cl)
-	slices.SortStableFunc(want, func(a, b model.Clinician) int { return compareClinicians(&a, &b) })
+	cl := validClinicians(rand.New(rand.NewPCG(3, 4)), 500, 40, 30)
+	want := stableSorted(cl)
 	sortClinicians(cl)
 	if !slices.Equal(cl, want) {
 		t.Fatal("sortClinicians (packed keys) differs from a stable sort of the strings")
 	}
 }
 
+// validClinicians returns n clinicians rows with valid IDs (the packed-number path) drawn from
+// tins TINs and npis NPIs spread over their ranges, and random segments.
+func validClinicians(rng *rand.Rand, n, tins, npis int) []model.Clinician {
+	cl := make([]model.Clinician, n)
+	for i := range cl {
+		cl[i] = model.Clinician{Row: i + 1, TIN: fmt.Sprintf("%09d", rng.IntN(tins)*(999_999_999/tins)),
+			NPI: fmt.Sprintf("%010d", rng.IntN(npis)*(9_999_999_999/npis)), Segment: rng.IntN(3)}
+	}
+	return cl
+}
+
+// stableSorted returns a copy of cl stably sorted by TIN, NPI, segment, with the strings.
+func stableSorted(cl []model.Clinician) []model.Clinician {
+	s := slices.Clone(cl)
+	slices.SortStableFunc(s, func(a, b model.Clinician) int { return compareClinicians(&a, &b) })
+	return s
+}
+
 // TestArrangeCliniciansKeysAsStrings: the individuals and TINs arranged from unsorted rows
 // (sortClinicians' packed keys mark where each individual and TIN begins) are those arranged
 // from the same rows already sorted (the strings mark them), and the keys are the rows'.
 func TestArrangeCliniciansKeysAsStrings(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	cl := make([]model.Clinician, 3000)
-	for i := range cl {
-		// Few TINs and NPIs, so TINs share NPIs and individuals have both segments.
-		cl[i] = model.Clinician{Row: i + 1, TIN: fmt.Sprintf("%09d", rng.IntN(60)*16_666_666), NPI: fmt.Sprintf("%010d", rng.IntN(200)*49_999_999), Segment: rng.IntN(3)}
-	}
-	sorted := slices.Clone(cl)
-	slices.SortStableFunc(sorted, func(a, b model.Clinician) int { return compareClinicians(&a, &b) })
+	// Few TINs and NPIs, so TINs share NPIs and individuals have both segments.
+	cl := validClinicians(rand.New(rand.NewPCG(5, 6)), 3000, 60, 200)
+	sorted := stableSorted(cl)
 	if keys := sortClinicians(slices.Clone(sorted)); keys != nil {
 		t.Fatal("sorted rows: sortClinicians made keys")
 	}

@@ -3,6 +3,7 @@ package writers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -42,6 +43,20 @@ func streamed(t *testing.T, dir string, format Format, out *Output, cuts []int, 
 	return r.Commit(&o)
 }
 
+// sameFiles requires the files of got to be those of want (written by Write), byte for byte.
+func sameFiles(t *testing.T, want, got, what string) {
+	t.Helper()
+	sw, sg := snapshot(t, want), snapshot(t, got)
+	if len(sg) != len(sw) {
+		t.Errorf("%s: %d files, want %d", what, len(sg), len(sw))
+	}
+	for name := range sw {
+		if sw[name] != sg[name] {
+			t.Errorf("%s: %s differs from Write's", what, name)
+		}
+	}
+}
+
 func writeInPieces[T any](s *Stream[T], rows []T, cuts []int) error {
 	for i := 0; len(rows) > 0; i++ {
 		n := min(cuts[i%len(cuts)], len(rows))
@@ -79,15 +94,7 @@ func TestStreamedTablesSameBytes(t *testing.T) {
 			if err := streamed(t, got, format, out(), cuts, nil); err != nil {
 				t.Fatal(err)
 			}
-			sw, sg := snapshot(t, want), snapshot(t, got)
-			if len(sg) != len(sw) {
-				t.Errorf("%s cuts %v: %d files, want %d", format, cuts, len(sg), len(sw))
-			}
-			for name := range sw {
-				if sw[name] != sg[name] {
-					t.Errorf("%s cuts %v: %s differs from Write's", format, cuts, name)
-				}
-			}
+			sameFiles(t, want, got, fmt.Sprintf("%s cuts %v", format, cuts))
 		}
 	}
 }
@@ -234,15 +241,7 @@ func TestStartedTablesSameBytes(t *testing.T) {
 			if err := started(got, format, out(), tables...); err != nil {
 				t.Fatal(err)
 			}
-			sw, sg := snapshot(t, want), snapshot(t, got)
-			if len(sg) != len(sw) {
-				t.Errorf("%s %v started: %d files, want %d", format, tables, len(sg), len(sw))
-			}
-			for name := range sw {
-				if sw[name] != sg[name] {
-					t.Errorf("%s %v started: %s differs from Write's", format, tables, name)
-				}
-			}
+			sameFiles(t, want, got, fmt.Sprintf("%s %v started", format, tables))
 		}
 	}
 }
