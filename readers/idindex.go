@@ -41,16 +41,8 @@ func newIDIndex(n int) *idIndex {
 // home is the slot where the search for an ID of hash h starts.
 func (x *idIndex) home(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> x.shift }
 
-// add maps id to pos (the later position when id is added twice, as a map's assignment does).
-func (x *idIndex) add(id string, pos int32) {
-	if (x.n+1)*5 > len(x.slots)*4 {
-		x.grow()
-	}
-	h := maphash.String(x.seed, id)
-	x.addFrom(id, pos, x.home(h), uint32(h))
-}
-
-// addFrom is add with id's home slot i and tag, with room for id.
+// addFrom maps id to pos (the later position when id is added twice, as a map's assignment
+// does), given id's home slot i and tag, with room for id.
 func (x *idIndex) addFrom(id string, pos int32, i uint64, tag uint32) {
 	mask := uint64(len(x.slots) - 1)
 	for ; ; i = (i + 1) & mask {
@@ -67,15 +59,7 @@ func (x *idIndex) addFrom(id string, pos int32, i uint64, tag uint32) {
 	}
 }
 
-// find returns id's position, or -1.
-func (x *idIndex) find(id string) int32 {
-	if x.n == 0 {
-		return -1
-	}
-	h := maphash.String(x.seed, id)
-	return x.findFrom(id, x.home(h), uint32(h))
-}
-
+// findFrom returns the position of id, of home slot i and tag, or -1.
 func (x *idIndex) findFrom(id string, i uint64, tag uint32) int32 {
 	mask := uint64(len(x.slots) - 1)
 	for ; ; i = (i + 1) & mask {
@@ -107,7 +91,16 @@ func (x *idIndex) touch(homes []uint64) uint64 {
 	return sum
 }
 
-// addAll maps ids[i] to i, a batch at a time.
+// locate sets the home slots and tags of the IDs of a batch, and touches the slots.
+func (x *idIndex) locate(b []string, homes *[batch]uint64, tags *[batch]uint32) {
+	for i, id := range b {
+		h := maphash.String(x.seed, id)
+		homes[i], tags[i] = x.home(h), uint32(h)
+	}
+	x.touch(homes[:len(b)])
+}
+
+// addAll maps ids[i] to i (the later i for an ID given twice), a batch at a time.
 func (x *idIndex) addAll(ids []string) {
 	var homes [batch]uint64
 	var tags [batch]uint32
@@ -116,11 +109,7 @@ func (x *idIndex) addAll(ids []string) {
 		for (x.n+len(b))*5 > len(x.slots)*4 {
 			x.grow()
 		}
-		for i, id := range b {
-			h := maphash.String(x.seed, id)
-			homes[i], tags[i] = x.home(h), uint32(h)
-		}
-		x.touch(homes[:len(b)])
+		x.locate(b, &homes, &tags)
 		for i, id := range b {
 			x.addFrom(id, int32(lo+i), homes[i], tags[i])
 		}
@@ -139,11 +128,7 @@ func (x *idIndex) findAll(ids []string, pos []int32) {
 	var tags [batch]uint32
 	for lo := 0; lo < len(ids); lo += batch {
 		b := ids[lo:min(lo+batch, len(ids))]
-		for i, id := range b {
-			h := maphash.String(x.seed, id)
-			homes[i], tags[i] = x.home(h), uint32(h)
-		}
-		x.touch(homes[:len(b)])
+		x.locate(b, &homes, &tags)
 		for i, id := range b {
 			pos[lo+i] = x.findFrom(id, homes[i], tags[i])
 		}
