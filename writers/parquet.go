@@ -40,7 +40,7 @@ func arrowSchema[T any](fields []field[T]) *arrow.Schema {
 	return arrow.NewSchema(afs, nil)
 }
 
-// writerProperties: zstd, no dictionary except for low-cardinality string columns, row groups
+// writerProperties: zstd, no dictionary except for low-cardinality string and int columns, row groups
 // of rowGroupRows. created_by stays arrow's default ("parquet-go version <arrow version>"),
 // which is fixed for a build, so the same rows give the same bytes.
 // pageBytes is the size at which a column chunk's data page is closed: arrow-go's default is

@@ -80,7 +80,7 @@ func Schema(table string) []Column {
 // one accessor is set, the one of the column's Kind; ok=false means null.
 type field[T any] struct {
 	Column
-	dict bool // dictionary-encode in Parquet (low-cardinality strings)
+	dict bool // dictionary-encode in Parquet (low-cardinality strings and ints)
 	str  func(*T) (v string, ok bool)
 	i64  func(*T) (v int64, ok bool)
 	b    func(*T) (v bool, ok bool)
@@ -111,6 +111,16 @@ func optText[T any](name string, dict bool, get func(*T) string) field[T] {
 func integer[T any](name string, get func(*T) int) field[T] {
 	return field[T]{Column: Column{name, Int, false},
 		i64: func(r *T) (int64, bool) { return int64(get(r)), true }}
+}
+
+// smallInt is an int column of a few values in no order (the weights, the scored categories),
+// dictionary-encoded in Parquet. Written plain, zstd compresses such a column at about 220 MB/s
+// against several GB/s for a constant or sorted one: at national scale 0.3 s of CPU for the
+// determinations' five, against about 0.1 s of dictionary encoding (docs/performance.md).
+func smallInt[T any](name string, get func(*T) int) field[T] {
+	f := integer(name, get)
+	f.dict = true
+	return f
 }
 
 // optPositive is a nullable int column where 0 (never a valid value) is written as null.
@@ -170,7 +180,7 @@ var determinationFields = func() []field[det] {
 		text("status_source", true, func(d *det) string { return d.StatusSource }),
 	}
 	for _, c := range model.Categories {
-		fs = append(fs, integer(c.String()+"_weight", func(d *det) int { return d.Weights[c] }))
+		fs = append(fs, smallInt(c.String()+"_weight", func(d *det) int { return d.Weights[c] }))
 	}
 	for _, c := range model.Categories {
 		fs = append(fs, text(c.String()+"_status", true, func(d *det) string { return d.Status[c] }))
@@ -179,7 +189,7 @@ var determinationFields = func() []field[det] {
 		fs = append(fs, text(c.String()+"_reason", true, func(d *det) string { return d.Reason[c] }))
 	}
 	return append(fs,
-		integer("scored_categories", func(d *det) int { return d.ScoredCategories }),
+		smallInt("scored_categories", func(d *det) int { return d.ScoredCategories }),
 		boolean("final_score_at_threshold", func(d *det) bool { return d.FinalScoreAtThreshold }),
 		double("performance_threshold", func(d *det) float64 { return d.PerformanceThreshold }),
 		optDouble("final_score", func(d *det) model.OptFloat { return d.FinalScore }),

@@ -343,7 +343,7 @@ func TestParquetRoundTrip(t *testing.T) {
 		Bool: arrow.FixedWidthTypes.Boolean, Double: arrow.PrimitiveTypes.Float64}
 	physical := map[Kind]parquet.Type{String: parquet.Types.ByteArray, Int: parquet.Types.Int64,
 		Bool: parquet.Types.Boolean, Double: parquet.Types.Double}
-	lowCardinality := map[string]bool{"level": true, "pathway": true, "quality_status": true,
+	lowCardinality := map[string]bool{"level": true, "pathway": true, "quality_status": true, "pi_weight": true, "scored_categories": true,
 		"pi_reason": true, "code": true, "severity": true, "table": true, "picked": true}
 	for _, table := range OutputTables {
 		if table == TableYearDiff {
