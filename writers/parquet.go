@@ -103,6 +103,7 @@ type parquetTable[T any] struct {
 	rgw     file.BufferedRowGroupWriter // the open row group, nil before the first batch
 	cols    []column                    // field i's batch, when not a dictColumn
 	dicts   []dictColumn                // field i's dictColumn (isDict)
+	ints    []intDictColumn             // field i's intDictColumn (isIntDict)
 	meta    map[string]string
 	workers int
 	mem     memory.Allocator
@@ -113,7 +114,15 @@ type parquetTable[T any] struct {
 // isDict reports whether a field is written as a dictColumn: the dictionary-encoded strings.
 func isDict[T any](f field[T]) bool { return f.dict && f.Kind == String }
 
+// isIntDict reports whether a field is written as an intDictColumn: the dictionary-encoded ints.
+func isIntDict[T any](f field[T]) bool { return f.dict && f.Kind == Int }
+
 func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T], mem memory.Allocator, meta map[string]string, workers int) (*parquetTable[T], error) {
+	for _, f := range fields {
+		if f.dict && (f.Kind != String && f.Kind != Int || f.Kind == Int && f.Nullable) {
+			return nil, fmt.Errorf("writers: column %s: only strings and non-null ints are dictionary encoded", f.Name)
+		}
+	}
 	schema := arrowSchema(fields)
 	props := writerProperties(fields, mem)
 	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem))
@@ -130,6 +139,7 @@ func newParquetTable[T any](ctx context.Context, w io.Writer, fields []field[T],
 		return nil, err
 	}
 	return &parquetTable[T]{ctx: ctx, fields: fields, fw: fw, cols: make([]column, len(fields)), dicts: make([]dictColumn, len(fields)),
+		ints: make([]intDictColumn, len(fields)),
 		meta: meta, mem: mem, workers: max(workers, 1)}, nil
 }
 
@@ -140,9 +150,12 @@ func (t *parquetTable[T]) add(rows []T) error {
 		}
 		take := rows[:min(batchRows-t.inBatch, len(rows))]
 		for i, f := range t.fields {
-			if isDict(f) {
+			switch {
+			case isDict(f):
 				appendDict(&t.dicts[i], f, take)
-			} else {
+			case isIntDict(f):
+				appendIntDict(&t.ints[i], f, take)
+			default:
 				appendValues(&t.cols[i], f, take)
 			}
 		}
@@ -177,8 +190,12 @@ func (t *parquetTable[T]) flush() error {
 				return err
 			}
 			f := t.fields[i]
-			if isDict(f) {
+			switch {
+			case isDict(f):
 				t.dicts[i].fold(f.Nullable)
+				return nil
+			case isIntDict(f):
+				t.ints[i].fold()
 				return nil
 			}
 			cw, err := t.rgw.Column(i)
@@ -204,7 +221,7 @@ func (t *parquetTable[T]) closeRowGroup(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(t.workers)
 	for i, f := range t.fields {
-		if !isDict(f) {
+		if !isDict(f) && !isIntDict(f) {
 			continue
 		}
 		g.Go(func() error {
@@ -215,11 +232,17 @@ func (t *parquetTable[T]) closeRowGroup(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			wr, ok := cw.(*file.ByteArrayColumnChunkWriter)
-			if !ok {
-				return fmt.Errorf("writers: column %s is not a byte array column", t.fields[i].Name)
+			switch wr := cw.(type) {
+			case *file.ByteArrayColumnChunkWriter:
+				if isDict(f) {
+					return t.dicts[i].write(f.Name, wr, t.mem, f.Nullable)
+				}
+			case *file.Int64ColumnChunkWriter:
+				if isIntDict(f) {
+					return t.ints[i].write(f.Name, wr, t.mem)
+				}
 			}
-			return t.dicts[i].write(t.fields[i].Name, wr, t.mem, t.fields[i].Nullable)
+			return fmt.Errorf("writers: column %s has an unexpected writer %T", f.Name, cw)
 		})
 	}
 	err := g.Wait()

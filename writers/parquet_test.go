@@ -176,3 +176,49 @@ func appendColumn[T any](b array.Builder, f field[T], rows []T) {
 		panic(fmt.Sprintf("writers: column %s has unknown kind %v", f.Name, f.Kind))
 	}
 }
+
+// TestIntDictColumns: a dictionary-encoded int column (smallInt) gives pqarrow.FileWriter's
+// exact file, arrow-go's encoder hashing the same values, for values numbered through the
+// array (0-255) and through the map (negative, 256 and up), over several row groups; and a
+// nullable one is refused.
+func TestIntDictColumns(t *testing.T) {
+	defer func(b, g int) { batchRows, rowGroupRows = b, g }(batchRows, rowGroupRows)
+	type row struct{ a, b int }
+	fields := []field[row]{
+		smallInt("a", func(r *row) int { return r.a }),
+		integer("plain", func(r *row) int { return r.b }),
+		smallInt("b", func(r *row) int { return r.b }),
+	}
+	var rows []row
+	for i := range 200 {
+		rows = append(rows, row{a: []int{30, 0, 255, 15, 256, 30}[i%6], b: []int{-1, 1 << 40, 7, 256, -1}[i%5] + i%3})
+	}
+	for _, size := range [][2]int{{3, 6}, {16, 64}, {64 * 1024, 4 * 64 * 1024}} {
+		batchRows, rowGroupRows = size[0], size[1]
+		sameBytesAsFileWriter(t, "ints", fields, rows)
+	}
+
+	var c intDictColumn
+	for _, v := range []int64{30, -1, 1 << 40, 30, 255, -1} {
+		c.vals = append(c.vals, v)
+	}
+	c.fold()
+	if want := []int32{0, 1, 2, 0, 3, 1}; !slices.Equal(c.idx, want) {
+		t.Errorf("indices %v, want %v", c.idx, want)
+	}
+	if want := []int64{30, -1, 1 << 40, 255}; !slices.Equal(c.dict, want) {
+		t.Errorf("dictionary %v, want %v", c.dict, want)
+	}
+	c.reset()
+	c.vals = append(c.vals, 255, 30)
+	c.fold()
+	if !slices.Equal(c.idx, []int32{0, 1}) || !slices.Equal(c.dict, []int64{255, 30}) {
+		t.Errorf("after reset: indices %v, dictionary %v, want [0 1] and [255 30]", c.idx, c.dict)
+	}
+
+	bad := []field[row]{smallInt("a", func(r *row) int { return r.a })}
+	bad[0].Nullable = true
+	if _, err := newParquetTable(context.Background(), &bytes.Buffer{}, bad, memory.NewGoAllocator(), nil, 1); err == nil {
+		t.Error("a nullable dictionary-encoded int column was accepted")
+	}
+}
