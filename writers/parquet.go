@@ -40,9 +40,9 @@ func arrowSchema[T any](fields []field[T]) *arrow.Schema {
 	return arrow.NewSchema(afs, nil)
 }
 
-// writerProperties: zstd, no dictionary except for low-cardinality string and int columns, row groups
-// of rowGroupRows. created_by stays arrow's default ("parquet-go version <arrow version>"),
-// which is fixed for a build, so the same rows give the same bytes.
+// writerProperties: zstd, no dictionary except for low-cardinality string and int columns, row
+// groups of rowGroupRows. created_by stays arrow's default ("parquet-go version <arrow
+// version>"), which is fixed for a build, so the same rows give the same bytes.
 // pageBytes is the size at which a column chunk's data page is closed: arrow-go's default is
 // 1 MiB. Each column chunk's writer (a few hundred per national run: every column of every row
 // group) grows its own page buffers to that size, uncompressed and compressed, and the

@@ -17,10 +17,11 @@ import (
 
 // viaFileWriter writes rows as one Parquet file through pqarrow.FileWriter, one record per row
 // group with the same properties as parquetTable, its dictionary-encoded string columns given
-// as Arrow dictionary arrays (each row group's values in order of first appearance) and the
-// stored Arrow schema parquetTable stores (plain strings): the reference parquetTable, which
-// encodes a batch's columns in parallel from arrow-go's lower-level writers, must match byte
-// for byte.
+// as Arrow dictionary arrays (each row group's values in order of first appearance), its
+// dictionary-encoded int columns as plain arrays (arrow-go's encoder numbers them, in the same
+// order), and the stored Arrow schema parquetTable stores (plain strings): the reference
+// parquetTable, which encodes a batch's columns in parallel from arrow-go's lower-level
+// writers, must match byte for byte.
 func viaFileWriter[T any](t *testing.T, fields []field[T], rows []T, meta map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer

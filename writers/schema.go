@@ -113,10 +113,11 @@ func integer[T any](name string, get func(*T) int) field[T] {
 		i64: func(r *T) (int64, bool) { return int64(get(r)), true }}
 }
 
-// smallInt is an int column of a few values in no order (the weights, the scored categories),
-// dictionary-encoded in Parquet. Written plain, zstd compresses such a column at about 220 MB/s
-// against several GB/s for a constant or sorted one: at national scale 0.3 s of CPU for the
-// determinations' five, against about 0.1 s of dictionary encoding (docs/performance.md).
+// smallInt is a non-null int column of a few values in no order (the weights, the scored
+// categories), dictionary-encoded in Parquet (intDictColumn). Written plain, zstd compresses
+// such a column at about 220 MB/s against several GB/s for a constant or sorted one: the
+// determinations' five took 0.2-0.3 s of a national run's CPU more that way
+// (docs/performance.md, eighth round).
 func smallInt[T any](name string, get func(*T) int) field[T] {
 	f := integer(name, get)
 	f.dict = true
