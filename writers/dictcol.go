@@ -71,13 +71,19 @@ func (c *dictColumn) index(v string) int32 {
 	if s.p == p && s.n == len(v) && p != nil {
 		return s.i
 	}
-	i, ok := c.ids[v]
-	if !ok {
-		i = int32(len(c.dict))
-		c.ids[v] = i
-		c.dict = append(c.dict, v)
-	}
+	i := number(c.ids, &c.dict, v)
 	*s = seenValue{p, len(v), i}
+	return i
+}
+
+// number returns v's index in dict, appending it (and recording its index in ids) when new.
+func number[V comparable](ids map[V]int32, dict *[]V, v V) int32 {
+	i, ok := ids[v]
+	if !ok {
+		i = int32(len(*dict))
+		ids[v] = i
+		*dict = append(*dict, v)
+	}
 	return i
 }
 
@@ -227,13 +233,7 @@ func (c *intDictColumn) index(v int64) int32 {
 	if c.ids == nil {
 		c.ids = map[int64]int32{}
 	}
-	i, ok := c.ids[v]
-	if !ok {
-		i = int32(len(c.dict))
-		c.ids[v] = i
-		c.dict = append(c.dict, v)
-	}
-	return i
+	return number(c.ids, &c.dict, v)
 }
 
 // write writes the open row group's chunk of the column to wr, and empties the row group.
