@@ -17,7 +17,7 @@ type levels struct {
 	participants []model.APMParticipantResult
 	members      []model.Member
 
-	vgOfTIN  map[string]int   // TIN -> index into vgScores
+	vgOfTIN  []int32          // TIN (position in index.tins) -> index into vgScores, -1 for none; nil when no TIN is in one
 	vgScores []model.OptFloat // best final score of each virtual group
 	vgIDs    []string         // virtual group ID of each vgScores
 	sgOf     [][]int          // individual -> subgroups (index into sgScores)
@@ -26,6 +26,29 @@ type levels struct {
 	apmScore []model.OptFloat // best final score of each APM Entity
 	apmIDs   []string         // APM Entity ID of each apmScore
 	sgIDs    []string         // subgroup ID of each sgScores
+}
+
+// inVirtualGroup records that TIN at (of n TINs) is in virtual group vg, unless it is already
+// in an earlier one.
+func (lv *levels) inVirtualGroup(at, n, vg int) {
+	if lv.vgOfTIN == nil {
+		lv.vgOfTIN = make([]int32, n)
+		for i := range lv.vgOfTIN {
+			lv.vgOfTIN[i] = -1
+		}
+	}
+	if lv.vgOfTIN[at] < 0 {
+		lv.vgOfTIN[at] = int32(vg)
+	}
+}
+
+// virtualGroupOf returns the virtual group (index into vgScores) of TIN at; ok is false when it
+// is in none.
+func (lv *levels) virtualGroupOf(at int32) (vg int32, ok bool) {
+	if lv.vgOfTIN == nil || lv.vgOfTIN[at] < 0 {
+		return 0, false
+	}
+	return lv.vgOfTIN[at], true
 }
 
 // bestScore returns the highest final score among an entity's rows (one per pathway).
@@ -43,7 +66,7 @@ func bestScore(rows []model.Determination) model.OptFloat {
 // and 6). They depend on the individual and group results, and there are few of them, so they
 // are evaluated after the parallel stages.
 func (ix *index) decideLevels(ctx context.Context, workers int, tins []tinFacts, inds []indivResult, groups []groupFacts) (levels, error) {
-	lv := levels{vgOfTIN: map[string]int{}, sgOf: make([][]int, len(ix.individuals)), apmOf: make([][]int, len(ix.individuals))}
+	lv := levels{sgOf: make([][]int, len(ix.individuals)), apmOf: make([][]int, len(ix.individuals))}
 	ix.virtualGroups(&lv, tins, inds)
 	from := len(lv.rows)
 	ix.subgroups(&lv, tins, inds, groups)
@@ -95,10 +118,9 @@ func (ix *index) virtualGroups(lv *levels, tins []tinFacts, inds []indivResult) 
 			if len(members) == 0 {
 				continue
 			}
-			if _, dup := lv.vgOfTIN[tin]; !dup {
-				lv.vgOfTIN[tin] = len(lv.vgScores)
-			}
-			tf := tins[ix.tinPos[tin]]
+			at := ix.tinPos[tin]
+			lv.inVirtualGroup(at, len(ix.tins), len(lv.vgScores))
+			tf := tins[at]
 			count := int64(tf.clinicians)
 			eligible := 0
 			if g := ix.groups[tin]; g != nil && g.ClinicianCount.Valid {

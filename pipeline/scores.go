@@ -57,7 +57,7 @@ func (ix *index) clinicianScore(i int, inds []indivResult, groups []groupFacts, 
 	cs.GroupFinalScore = groups[ind.tinAt].best
 	cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf[i])
 	cs.APMEntityFinalScore = maxOf(lv.apmScore, lv.apmOf[i])
-	vg, inVG := lv.vgOfTIN[ind.tin]
+	vg, inVG := lv.virtualGroupOf(ind.tinAt)
 	if inVG {
 		cs.VirtualGroupFinalScore = lv.vgScores[vg]
 	}
