@@ -75,9 +75,13 @@ func TestArrangeCliniciansKeysAsStrings(t *testing.T) {
 		t.Fatal("sorted rows: sortClinicians made keys")
 	}
 	byKeys := &index{in: &model.Inputs{Clinicians: slices.Clone(cl)}}
-	byKeys.arrangeClinicians()
+	if err := byKeys.arrangeClinicians(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
 	byStrings := &index{in: &model.Inputs{Clinicians: sorted}}
-	byStrings.arrangeClinicians()
+	if err := byStrings.arrangeClinicians(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
 
 	if len(byKeys.individuals) != len(byStrings.individuals) || len(byKeys.tins) != len(byStrings.tins) {
 		t.Fatalf("%d individuals in %d TINs by keys, %d in %d by strings",

@@ -268,32 +268,44 @@ func (ix *index) apmEntities(ctx context.Context, workers int, lv *levels, inds 
 		rows         []model.Determination // its determinations rows
 	}
 	byAPM := map[string]*entity{}
-	for _, p := range ix.in.APMEntities {
+	for r, p := range ix.in.APMEntities {
 		e := byAPM[p.APMEntityID]
 		if e == nil {
 			e = &entity{id: p.APMEntityID, typ: p.APMEntityType}
 			byAPM[p.APMEntityID] = e
 		}
-		var add []int
-		if p.NPI == "" {
-			add = ix.membersOfTIN(p.TIN)
-		} else if i := ix.individualAt(p.NPI, p.TIN); i >= 0 {
-			add = []int{i}
-		}
-		e.participants = append(e.participants, add...)
+		// A copy: e.participants never shares a TIN's members (it is sorted below).
+		e.participants = append(e.participants, ix.apmNamed[r]...)
 	}
-	// The entities with participants, in ID order, each given its place in the members and
-	// participants rows: a national run has hundreds of thousands of participants, whose
-	// rows are made once, in place, the entities decided in parallel.
+	// Individuals are indexed in TIN, NPI order: sorting the indices sorts the participants
+	// by TIN, NPI, and a participant named twice (by NPI and by its whole TIN) is kept once.
+	// The entities (in ID order) are sorted in parallel, a national run's largest holding
+	// tens of thousands of participants.
+	all := make([]*entity, 0, len(byAPM))
+	for _, id := range sortedKeys(byAPM) {
+		all = append(all, byAPM[id])
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(workers, 1))
+	for _, e := range all {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			slices.Sort(e.participants)
+			e.participants = slices.Compact(e.participants)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// The entities with participants, each given its place in the members and participants
+	// rows: a national run has hundreds of thousands of participants, whose rows are made
+	// once, in place, the entities decided in parallel.
 	var entities []*entity
 	total := 0
-	for _, id := range sortedKeys(byAPM) {
-		// Individuals are indexed in TIN, NPI order: sorting the indices sorts the
-		// participants by TIN, NPI, and a participant named twice (by NPI and by its whole
-		// TIN) is kept once.
-		e := byAPM[id]
-		slices.Sort(e.participants)
-		e.participants = slices.Compact(e.participants)
+	for _, e := range all {
 		if len(e.participants) == 0 {
 			continue
 		}
@@ -304,7 +316,7 @@ func (ix *index) apmEntities(ctx context.Context, workers int, lv *levels, inds 
 	membersAt, participantsAt := len(lv.members), len(lv.participants)
 	lv.members = slices.Grow(lv.members, total)[:membersAt+total]
 	lv.participants = slices.Grow(lv.participants, total)[:participantsAt+total]
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(max(workers, 1))
 	for _, e := range entities {
 		g.Go(func() error {
