@@ -148,7 +148,8 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	g.SetLimit(workers)
 	g.Go(func() error {
 		defer close(arranged)
-		return ix.arrangeClinicians(gctx, workers)
+		ix.arrangeClinicians()
+		return nil
 	})
 	g.Go(func() (err error) {
 		defer close(qualified)
@@ -449,12 +450,7 @@ func sortPathways(ps []model.Pathway) {
 
 // arrangeClinicians sorts the clinicians rows by TIN, NPI, segment (in place) and lists the
 // individuals, each NPI/TIN a run of rows that it refers to without copying them, and the TINs.
-//
-// The TINs are listed in one pass and the individuals filled in TIN shards on up to workers
-// goroutines: the individuals are 1.5 million at national scale, a hundred megabytes of fresh
-// memory, and filling them on one goroutine was the longest step of the index with the other
-// core idle (about 0.25 s).
-func (ix *index) arrangeClinicians(ctx context.Context, workers int) error {
+func (ix *index) arrangeClinicians() {
 	cl := ix.in.Clinicians
 	keys := sortClinicians(cl)
 	// boundary reports whether row i (in order) begins another individual and another TIN:
@@ -484,51 +480,36 @@ func (ix *index) arrangeClinicians(ctx context.Context, workers int) error {
 			nTINs++
 		}
 	}
-	ix.individuals = make([]individual, nInds)
+	ix.individuals = make([]individual, 0, nInds)
 	ix.tins = make([]tinIndex, 0, nTINs)
 	ix.tinPos = make(map[string]int, nTINs)
 	// A TIN's individuals are consecutive (sorted by TIN): its members are a window of one
-	// shared list of the individuals' indices. firstRow[t] is TIN t's first row.
+	// shared list of the individuals' indices.
 	seq := make([]int, nInds)
 	for i := range seq {
 		seq[i] = i
 	}
-	firstRow := make([]int32, 0, nTINs+1)
-	n := 0 // individuals so far
-	for i := range cl {
-		newInd, newTIN := boundary(i)
+	first := 0 // the current TIN's first individual
+	for lo := 0; lo < len(cl); {
+		c := &cl[lo]
+		_, newTIN := boundary(lo)
+		hi := lo + 1
+		for hi < len(cl) {
+			if newInd, _ := boundary(hi); newInd {
+				break
+			}
+			hi++
+		}
+		n := len(ix.individuals)
 		if newTIN {
-			if t := len(ix.tins); t > 0 {
-				ix.tins[t-1].members = seq[ix.tins[t-1].members[0]:n:n]
-			}
-			ix.tinPos[cl[i].TIN] = len(ix.tins)
-			ix.tins = append(ix.tins, tinIndex{tin: cl[i].TIN, members: seq[n : n+1 : n+1], infoAt: -1})
-			firstRow = append(firstRow, int32(i))
+			ix.tinPos[c.TIN] = len(ix.tins)
+			ix.tins = append(ix.tins, tinIndex{tin: c.TIN, infoAt: -1})
+			first = n
 		}
-		if newInd {
-			n++
-		}
+		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi], tinAt: int32(len(ix.tins) - 1), infoAt: -1})
+		ix.tins[len(ix.tins)-1].members = seq[first : n+1 : n+1]
+		lo = hi
 	}
-	if t := len(ix.tins); t > 0 {
-		ix.tins[t-1].members = seq[ix.tins[t-1].members[0]:n:n]
-	}
-	firstRow = append(firstRow, int32(len(cl)))
-	return parallel(ctx, workers, len(ix.tins), func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			k := ix.tins[t].members[0]
-			for r, end := int(firstRow[t]), int(firstRow[t+1]); r < end; k++ {
-				next := r + 1
-				for next < end {
-					if newInd, _ := boundary(next); newInd {
-						break
-					}
-					next++
-				}
-				ix.individuals[k] = individual{npi: cl[r].NPI, tin: cl[r].TIN, rows: cl[r:next:next], tinAt: int32(t), infoAt: -1}
-				r = next
-			}
-		}
-	})
 }
 
 // qualifying reports, for each submission, whether it is a qualifying data submission in its

@@ -75,13 +75,9 @@ func TestArrangeCliniciansKeysAsStrings(t *testing.T) {
 		t.Fatal("sorted rows: sortClinicians made keys")
 	}
 	byKeys := &index{in: &model.Inputs{Clinicians: slices.Clone(cl)}}
-	if err := byKeys.arrangeClinicians(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
+	byKeys.arrangeClinicians()
 	byStrings := &index{in: &model.Inputs{Clinicians: sorted}}
-	if err := byStrings.arrangeClinicians(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
+	byStrings.arrangeClinicians()
 
 	if len(byKeys.individuals) != len(byStrings.individuals) || len(byKeys.tins) != len(byStrings.tins) {
 		t.Fatalf("%d individuals in %d TINs by keys, %d in %d by strings",
