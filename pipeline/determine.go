@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
@@ -216,10 +217,27 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 	if err != nil {
 		return nil, err
 	}
+	// The individuals' NPIs are copied, shard by shard, next to one another in the individuals'
+	// order: read, they are scattered over the read's arenas in the input's row order, and
+	// every row written for an individual (its determinations, clinician scores, members and
+	// participants rows) reads its NPI's bytes, in that order, a cache miss each. About 0.2 s
+	// less CPU in a national run, for 15 MB. (The TINs are interned by the readers: an
+	// individual's TIN is its TIN's one string, already near at hand.)
 	facts := make([]clinicianFacts, len(ix.individuals))
 	err = parallel(ctx, workers, len(facts), func(lo, hi int) {
+		n := 0
 		for i := lo; i < hi; i++ {
-			facts[i] = ix.clinicianFactsOf(&ix.individuals[i])
+			n += len(ix.individuals[i].npi)
+		}
+		npis := make([]byte, 0, n)
+		for i := lo; i < hi; i++ {
+			ind := &ix.individuals[i]
+			facts[i] = ix.clinicianFactsOf(ind)
+			at := len(npis)
+			npis = append(npis, ind.npi...)
+			if len(ind.npi) > 0 {
+				ind.npi = unsafe.String(&npis[at], len(ind.npi))
+			}
 		}
 	})
 	if err != nil {
