@@ -5,14 +5,15 @@ LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/reweigh
 DEMO    := out/demo
 
-.PHONY: build test demo lint bench clean
+.PHONY: build test demo lint bench pgo clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/reweigh
 
-# Every test, with the race detector.
+# Every test, with the race detector. -pgo=off: the tests build without cmd/reweigh/default.pgo,
+# which changes no behaviour and would otherwise compile every dependency a second time.
 test:
-	$(GO) test -race -shuffle=on ./...
+	$(GO) test -race -shuffle=on -pgo=off ./...
 
 # A real determination run on the sample data shipped in testdata/sample, then a query over it.
 demo: build
@@ -29,6 +30,18 @@ bench: build
 	$(GO) build -o bin/reweigh-bench ./bench
 	bin/reweigh-bench -reweigh $(BIN) -cache bench/cache -scales 150000,1500000
 	$(GO) test -run '^$$' -bench . -benchmem ./readers ./rules ./pipeline ./writers
+
+# Refreshes cmd/reweigh/default.pgo, the CPU profile `go build` optimizes the reweigh command
+# with (profile-guided optimization: docs/performance.md, eleventh round): three national runs
+# of a build without it, merged. Run it after changing the hot paths; a stale profile still
+# builds, it only helps less.
+PGO_FIXTURE := bench/cache/n1500000-seed1
+pgo:
+	$(GO) build -pgo=off -ldflags "$(LDFLAGS)" -o bin/reweigh-nopgo ./cmd/reweigh
+	test -f $(PGO_FIXTURE)/clinicians.parquet || bin/reweigh-nopgo fixtures --scale 1500000 --seed 1 --out $(PGO_FIXTURE) --format parquet
+	for i in 1 2 3; do rm -rf out/pgo && bin/reweigh-nopgo run --year 2025 --in $(PGO_FIXTURE) --out out/pgo --quiet --cpuprofile out/pgo-$$i.pprof || exit 1; done
+	$(GO) tool pprof -proto out/pgo-1.pprof out/pgo-2.pprof out/pgo-3.pprof > cmd/reweigh/default.pgo
+	rm -rf out/pgo out/pgo-*.pprof
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
