@@ -191,16 +191,6 @@ type APMParticipant struct {
 	TIN, NPI      string
 }
 
-// EntityKey names an entity at any level. Only the IDs the level uses are set; a subgroup key
-// carries its affiliated TIN when known.
-type EntityKey struct {
-	Level          Level
-	NPI, TIN       string
-	VirtualGroupID string
-	SubgroupID     string
-	APMEntityID    string
-}
-
 // Exception types and application statuses of the `exceptions` table.
 const (
 	ExceptionPIHardship = "pi_hardship"

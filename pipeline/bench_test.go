@@ -24,7 +24,7 @@ func syntheticInputs(n int) *model.Inputs {
 		c := model.Clinician{NPI: fmt.Sprintf("1%09d", i), TIN: fmt.Sprintf("%09d", tin), ClinicianType: "physician", MIPSEligible: true,
 			TotalServices: iv(1000), HospitalServices: iv(int64((i * 37) % 1000)), ASCServices: iv(0), PatientFacingEncounters: iv(int64((i * 13) % 600))}
 		in.Clinicians = append(in.Clinicians, c)
-		key := model.EntityKey{Level: model.LevelIndividual, NPI: c.NPI, TIN: c.TIN}
+		key := model.IndividualKey(c.NPI, c.TIN)
 		if i%30 == 0 {
 			in.Exceptions = append(in.Exceptions, model.Exception{ApplicationID: fmt.Sprintf("APP-%d", i), ExceptionType: model.ExceptionPIHardship, Entity: key, Status: model.StatusApproved})
 		}

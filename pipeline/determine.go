@@ -445,10 +445,10 @@ type indivResult struct {
 
 // individualKey and groupKey are the index keys of an individual and a group.
 func individualKey(npi, tin string) ekey {
-	return ek(model.EntityKey{Level: model.LevelIndividual, NPI: npi, TIN: tin})
+	return ek(model.IndividualKey(npi, tin))
 }
 
-func groupKey(tin string) ekey { return ek(model.EntityKey{Level: model.LevelGroup, TIN: tin}) }
+func groupKey(tin string) ekey { return ek(model.GroupKey(tin)) }
 
 // clinicianFacts is what the clinicians rows of one NPI/TIN say (over its segments): worked out
 // for every individual before any is decided, so that a run can drop the rows first.

@@ -14,38 +14,38 @@ import (
 	"reweigh/rules"
 )
 
-// ekey is the key of an entity inside the index: only the IDs its level uses, with an
-// individual's NPI/TIN and a group's TIN packed into a number (valid NPIs are 10 digits, TINs
-// 9), so the map probed for every group hashes a few bytes instead of six strings.
+// ekey is the key of an entity inside the index: only the IDs its level uses (a subgroup's
+// TIN is not part of it), with an individual's NPI/TIN and a group's TIN packed into a number
+// (as model.EntityKey packs them: valid NPIs are 10 digits, TINs 9), so the map probed for
+// every group hashes a few bytes instead of strings.
 type ekey struct {
 	level model.Level
-	num   uint64 // individual: NPI*1e9 + TIN; group: TIN
-	id    string // virtual group, subgroup or APM Entity ID; an ID that is not all digits
+	num   uint64 // individual: TIN*model.PairTINScale + NPI; group: TIN
+	id    string // virtual group, subgroup or APM Entity ID; IDs that are not all digits
 }
 
 // ek returns the index key of an entity key, so keys from different tables compare equal.
 func ek(e model.EntityKey) ekey {
-	switch e.Level {
+	l := e.Level()
+	switch l {
 	case model.LevelIndividual:
-		if n, ok := radix.Digits(e.NPI, 10); ok {
-			if t, ok := radix.Digits(e.TIN, 9); ok {
-				return ekey{level: e.Level, num: n*1_000_000_000 + t}
-			}
+		if p, ok := e.Packed(); ok {
+			return ekey{level: l, num: p}
 		}
-		return ekey{level: e.Level, id: e.NPI + "/" + e.TIN}
+		return ekey{level: l, id: e.NPI() + "/" + e.TIN()}
 	case model.LevelGroup:
-		if t, ok := radix.Digits(e.TIN, 9); ok {
-			return ekey{level: e.Level, num: t}
+		if t, ok := e.Packed(); ok {
+			return ekey{level: l, num: t}
 		}
-		return ekey{level: e.Level, id: e.TIN}
+		return ekey{level: l, id: e.TIN()}
 	case model.LevelVirtualGroup:
-		return ekey{level: e.Level, id: e.VirtualGroupID}
+		return ekey{level: l, id: e.VirtualGroupID()}
 	case model.LevelSubgroup:
-		return ekey{level: e.Level, id: e.SubgroupID}
+		return ekey{level: l, id: e.SubgroupID()}
 	case model.LevelAPMEntity:
-		return ekey{level: e.Level, id: e.APMEntityID}
+		return ekey{level: l, id: e.APMEntityID()}
 	}
-	return ekey{level: e.Level}
+	return ekey{level: l}
 }
 
 // entityMap maps entity keys to positions in index.infos, for every entity but the individuals
@@ -294,11 +294,18 @@ const (
 
 // individualRefKey returns the sort key of an individual named by a valid NPI and TIN (the key
 // sortedOrder gives its clinicians rows); ok is false for other levels and other IDs.
+// The packed individual keys are radix.PairKey's numbers: the two scales are equal (an array
+// length cannot be negative, so these fail to compile otherwise).
+var (
+	_ [radix.TINScale - model.PairTINScale]struct{}
+	_ [model.PairTINScale - radix.TINScale]struct{}
+)
+
 func individualRefKey(e model.EntityKey) (uint64, bool) {
-	if e.Level != model.LevelIndividual {
+	if !e.Is(model.LevelIndividual) {
 		return 0, false
 	}
-	return radix.PairKey(e.NPI, e.TIN)
+	return e.Packed() // radix.PairKey's number: model.PairTINScale is radix.TINScale
 }
 
 // fileSubmission files a submission in its entity's information: the pathway it reported and,
@@ -730,7 +737,7 @@ func (ix *index) infoIndex(k ekey) int32 {
 func (ix *index) info(k ekey) *entityInfo {
 	if k.level == model.LevelIndividual && k.id == "" {
 		// Filed on the individual, by fileIndividuals.
-		npi, tin := fmt.Sprintf("%010d", k.num/1_000_000_000), fmt.Sprintf("%09d", k.num%1_000_000_000)
+		npi, tin := fmt.Sprintf("%010d", k.num%model.PairTINScale), fmt.Sprintf("%09d", k.num/model.PairTINScale)
 		if m := ix.individualAt(npi, tin); m >= 0 {
 			return ix.infoOf(&ix.individuals[m])
 		}

@@ -135,12 +135,14 @@ func TestIndividualsFiledByMergeAsByMap(t *testing.T) {
 			return in
 		}
 		key := func(k *model.EntityKey) {
-			if k.NPI != "" {
-				k.NPI = "N" + k.NPI
+			npi, tin := k.NPI(), k.TIN()
+			if npi != "" {
+				npi = "N" + npi
 			}
-			if k.TIN != "" {
-				k.TIN = "T" + k.TIN
+			if tin != "" {
+				tin = "T" + tin
 			}
+			*k = model.NewEntityKey(k.Level(), npi, tin, k.VirtualGroupID(), k.SubgroupID(), k.APMEntityID())
 		}
 		for i := range in.Clinicians {
 			in.Clinicians[i].NPI, in.Clinicians[i].TIN = "N"+in.Clinicians[i].NPI, "T"+in.Clinicians[i].TIN

@@ -155,7 +155,7 @@ func (ix *index) virtualGroups(lv *levels, tins []tinFacts, inds []indivResult) 
 		for _, npi := range sortedKeys(seen) {
 			c.add(seen[npi])
 		}
-		k := ek(model.EntityKey{Level: model.LevelVirtualGroup, VirtualGroupID: id})
+		k := ek(model.VirtualGroupKey(id))
 		small := y.SmallPractice(clinicians)
 		g := model.Determination{Level: model.LevelVirtualGroup, VirtualGroupID: id, SmallPractice: small, StatusSource: "derived", Flags: flags}
 		ix.shareStatuses(&g, c)
@@ -241,7 +241,7 @@ func (ix *index) subgroups(lv *levels, tins []tinFacts, inds []indivResult, grou
 			lv.members = append(lv.members, model.Member{Level: model.LevelSubgroup, SubgroupID: id, TIN: ix.individuals[m].tin, NPI: ix.individuals[m].npi})
 		}
 		g.ClinicianCount, g.MIPSEligible = len(members), eligible
-		k := ek(model.EntityKey{Level: model.LevelSubgroup, SubgroupID: id})
+		k := ek(model.SubgroupKey(id, ""))
 		var rows []model.Determination
 		for _, p := range ix.pathwaysOf(k, model.PathwayMVP) {
 			f := rules.Facts{
@@ -397,7 +397,7 @@ func (ix *index) apmEntity(id, typ string, participants []int, inds []indivResul
 		}
 		results[j] = p
 	}
-	k := ek(model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: id})
+	k := ek(model.APMEntityKey(id))
 	g := model.Determination{Level: model.LevelAPMEntity, APMEntityID: id, StatusSource: "derived"}
 	ix.shareStatuses(&g, c)
 	g.HospitalBased, g.NonPatientFacing, g.ASCBased = false, false, false // the >75% group rules are not APM Entity rules

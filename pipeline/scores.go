@@ -62,12 +62,12 @@ func (ix *index) clinicianScore(i int, inds []indivResult, groups []groupFacts, 
 		cs.VirtualGroupFinalScore = lv.vgScores[vg]
 	}
 	if r.autoEUC && r.neutral {
-		entityData := inVG || ix.submitted(model.EntityKey{Level: model.LevelGroup, TIN: ind.tin})
+		entityData := inVG || ix.submitted(model.GroupKey(ind.tin))
 		for _, s := range lv.sgOf[i] {
-			entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelSubgroup, SubgroupID: lv.sgIDs[s]})
+			entityData = entityData || ix.submitted(model.SubgroupKey(lv.sgIDs[s], ""))
 		}
 		for _, a := range lv.apmOf[i] {
-			entityData = entityData || ix.submitted(model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: lv.apmIDs[a]})
+			entityData = entityData || ix.submitted(model.APMEntityKey(lv.apmIDs[a]))
 		}
 		if entityData {
 			cs.IndividualFinalScore = model.OptFloat{}

@@ -313,7 +313,11 @@ func (c *rowCtx) id(i int, req bool) string {
 }
 
 // npi returns a validated NPI (a copy).
-func (c *rowCtx) npi(i int, req bool) string {
+func (c *rowCtx) npi(i int, req bool) string { return c.clone(c.npiCell(i, req)) }
+
+// npiCell returns the cell of column i when it is a valid NPI, not copied: it lasts only as
+// long as the batch (an entity key packs it into a number).
+func (c *rowCtx) npiCell(i int, req bool) string {
 	s, ok := c.present(i, req)
 	if !ok {
 		return ""
@@ -326,11 +330,14 @@ func (c *rowCtx) npi(i int, req bool) string {
 		c.fail(i, CodeNPICheckDigit, "NPI %q has a wrong check digit (Luhn over 80840 + NPI)", s)
 		return ""
 	}
-	return c.clone(s)
+	return s
 }
 
 // tin returns a validated TIN (interned).
-func (c *rowCtx) tin(i int, req bool) string {
+func (c *rowCtx) tin(i int, req bool) string { return c.in(i, c.tinCell(i, req)) }
+
+// tinCell returns the cell of column i when it is a valid TIN, not copied (see npiCell).
+func (c *rowCtx) tinCell(i int, req bool) string {
 	s, ok := c.present(i, req)
 	if !ok {
 		return ""
@@ -339,7 +346,7 @@ func (c *rowCtx) tin(i int, req bool) string {
 		c.fail(i, CodeTINFormat, "TIN %q is not 9 digits (keep leading zeros: never store TINs as numbers)", s)
 		return ""
 	}
-	return c.in(i, s)
+	return s
 }
 
 // boolean parses true/false/1/0/Y/N/yes/no in any case.
@@ -649,12 +656,12 @@ type idCols struct{ npi, tin, vg, sg, apm int }
 
 // entity reads the level's IDs in column order: an ID the level needs that is null is
 // level.ids_missing; any given NPI or TIN must be valid. Only the IDs the level uses are kept
-// (a subgroup keeps its TIN when given).
+// (a subgroup keeps its TIN when given); a failed row's key is the zero key. The NPI and TIN
+// are not copied: the key packs them into a number.
 func (c *rowCtx) entity(l model.Level, ix idCols) model.EntityKey {
 	if c.failed {
 		return model.EntityKey{}
 	}
-	k := model.EntityKey{Level: l}
 	need := func(i int) bool {
 		if i < 0 {
 			return false
@@ -666,38 +673,42 @@ func (c *rowCtx) entity(l model.Level, ix idCols) model.EntityKey {
 		}
 		return ok
 	}
+	var npi, tin string
 	if ix.npi >= 0 {
 		if l == model.LevelIndividual && !need(ix.npi) {
-			return k
+			return model.EntityKey{}
 		}
-		if v := c.npi(ix.npi, false); l == model.LevelIndividual {
-			k.NPI = v
+		if v := c.npiCell(ix.npi, false); l == model.LevelIndividual {
+			npi = v
 		}
 	}
 	if ix.tin >= 0 {
 		if l == model.LevelIndividual || l == model.LevelGroup {
 			if !need(ix.tin) {
-				return k
+				return model.EntityKey{}
 			}
 		}
-		if v := c.tin(ix.tin, false); l == model.LevelIndividual || l == model.LevelGroup || l == model.LevelSubgroup {
-			k.TIN = v
+		if v := c.tinCell(ix.tin, false); l == model.LevelIndividual || l == model.LevelGroup || l == model.LevelSubgroup {
+			tin = v
 		}
 	}
-	for _, x := range []struct {
-		i   int
-		l   model.Level
-		dst *string
-	}{{ix.vg, model.LevelVirtualGroup, &k.VirtualGroupID}, {ix.sg, model.LevelSubgroup, &k.SubgroupID}, {ix.apm, model.LevelAPMEntity, &k.APMEntityID}} {
+	var id string
+	for _, x := range [...]struct {
+		i int
+		l model.Level
+	}{{ix.vg, model.LevelVirtualGroup}, {ix.sg, model.LevelSubgroup}, {ix.apm, model.LevelAPMEntity}} {
 		if x.i < 0 || l != x.l {
 			continue
 		}
 		if !need(x.i) {
-			return k
+			return model.EntityKey{}
 		}
-		*x.dst = c.id(x.i, false)
+		id = c.id(x.i, false)
 	}
-	return k
+	if c.failed {
+		return model.EntityKey{}
+	}
+	return model.NewEntityKey(l, npi, tin, id, id, id)
 }
 
 func hasUpper(s string) bool {

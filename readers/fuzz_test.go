@@ -131,16 +131,16 @@ func FuzzCSVExceptions(f *testing.F) {
 				t.Fatalf("accepted an empty or duplicate application_id: %+v", e)
 			case e.ExceptionType != model.ExceptionPIHardship && e.ExceptionType != model.ExceptionEUC:
 				t.Fatalf("accepted exception_type %q", e.ExceptionType)
-			case k.Level == model.LevelSubgroup || k.Level == "":
-				t.Fatalf("accepted level %q", k.Level)
-			case k.Level == model.LevelAPMEntity && e.ExceptionType == model.ExceptionPIHardship:
+			case k.Level() == model.LevelSubgroup || k.Level() == "":
+				t.Fatalf("accepted level %q", k.Level())
+			case k.Level() == model.LevelAPMEntity && e.ExceptionType == model.ExceptionPIHardship:
 				t.Fatalf("accepted an APM Entity PI hardship application: %+v", e)
-			case k.Level == model.LevelIndividual && !(k.NPI == npiA || k.NPI == npiB) && !(k.NPI == npiC && k.TIN == "987654321"):
+			case k.Level() == model.LevelIndividual && !(k.NPI() == npiA || k.NPI() == npiB) && !(k.NPI() == npiC && k.TIN() == "987654321"):
 				t.Fatalf("accepted an individual with no clinicians: %+v", e)
-			case k.Level == model.LevelGroup && k.TIN != "012345678" && k.TIN != "987654321":
+			case k.Level() == model.LevelGroup && k.TIN() != "012345678" && k.TIN() != "987654321":
 				t.Fatalf("accepted a group with no clinicians: %+v", e)
-			case k.Level == model.LevelVirtualGroup || k.Level == model.LevelAPMEntity:
-				t.Fatalf("accepted %s %+v, but no virtual_groups or apm_entities table names its members", k.Level, e)
+			case k.Level() == model.LevelVirtualGroup || k.Level() == model.LevelAPMEntity:
+				t.Fatalf("accepted %s %+v, but no virtual_groups or apm_entities table names its members", k.Level(), e)
 			case e.ExceptionType == model.ExceptionEUC && e.Categories == 0:
 				t.Fatalf("accepted an EUC application with no categories: %+v", e)
 			}

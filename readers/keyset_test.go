@@ -125,14 +125,14 @@ func TestCoveredEach(t *testing.T) {
 	for range 1000 {
 		switch r.IntN(5) {
 		case 0, 1:
-			keys = append(keys, model.EntityKey{Level: model.LevelIndividual, NPI: npi(), TIN: tin()})
+			keys = append(keys, model.IndividualKey(npi(), tin()))
 		case 2:
-			keys = append(keys, model.EntityKey{Level: model.LevelGroup, TIN: tin()})
+			keys = append(keys, model.GroupKey(tin()))
 		case 3:
-			keys = append(keys, model.EntityKey{Level: model.LevelVirtualGroup, VirtualGroupID: fmt.Sprintf("VG%d", r.IntN(2))})
+			keys = append(keys, model.VirtualGroupKey(fmt.Sprintf("VG%d", r.IntN(2))))
 		default:
-			keys = append(keys, model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: fmt.Sprintf("APM%d", r.IntN(2))},
-				model.EntityKey{Level: model.LevelSubgroup, SubgroupID: fmt.Sprintf("SG%d", r.IntN(2))})
+			keys = append(keys, model.APMEntityKey(fmt.Sprintf("APM%d", r.IntN(2))),
+				model.SubgroupKey(fmt.Sprintf("SG%d", r.IntN(2)), ""))
 		}
 	}
 	got := cv.coveredEach(len(keys), func(i int) *model.EntityKey { return &keys[i] })

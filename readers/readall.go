@@ -182,22 +182,25 @@ func (cv *coverage) pair(npi, tin string) bool {
 	return cv.pairs.has(pairNumber(npi, tin))
 }
 
-// pairNumber packs a valid NPI (10 digits) and TIN (9 digits) into one number.
-func pairNumber(npi, tin string) uint64 { return atou(npi)*1_000_000_000 + atou(tin) }
+// pairNumber packs a valid NPI (10 digits) and TIN (9 digits) into one number, as an
+// individual's model.EntityKey packs them (EntityKey.Packed).
+func pairNumber(npi, tin string) uint64 { return atou(tin)*model.PairTINScale + atou(npi) }
 
 // has reports whether the entity has clinicians.
 func (cv *coverage) has(k model.EntityKey) bool {
-	switch k.Level {
+	switch k.Level() {
 	case model.LevelIndividual:
-		return cv.pair(k.NPI, k.TIN)
+		p, ok := k.Packed() // a clinicians row's NPI and TIN are valid: they pack
+		return ok && cv.pairs.has(p)
 	case model.LevelGroup:
-		return cv.tin(k.TIN)
+		t, ok := k.Packed()
+		return ok && cv.tins.has(t)
 	case model.LevelVirtualGroup:
-		return cv.vgs[k.VirtualGroupID]
+		return cv.vgs[k.VirtualGroupID()]
 	case model.LevelSubgroup:
-		return cv.sgs[k.SubgroupID]
+		return cv.sgs[k.SubgroupID()]
 	case model.LevelAPMEntity:
-		return cv.apms[k.APMEntityID]
+		return cv.apms[k.APMEntityID()]
 	}
 	return false
 }
@@ -236,12 +239,14 @@ func (cv *coverage) coveredEach(n int, key func(i int) *model.EntityKey) []bool 
 	for lo := 0; lo < n; lo += batch {
 		np, nt := 0, 0
 		for i := lo; i < min(lo+batch, n); i++ {
-			switch k := key(i); k.Level {
-			case model.LevelIndividual:
-				pairs[np], pairAt[np] = pairNumber(k.NPI, k.TIN), i
+			k := key(i)
+			p, packed := k.Packed()
+			switch {
+			case packed && k.Is(model.LevelIndividual):
+				pairs[np], pairAt[np] = p, i
 				np++
-			case model.LevelGroup:
-				tins[nt], tinAt[nt] = atou(k.TIN), i
+			case packed: // a group
+				tins[nt], tinAt[nt] = p, i
 				nt++
 			default:
 				out[i] = cv.has(*k)
@@ -418,22 +423,22 @@ func noClinicians(covered bool, k model.EntityKey) *model.Reject {
 		return nil
 	}
 	r := &model.Reject{Code: CodeEntityNoClinicians}
-	switch k.Level {
+	switch k.Level() {
 	case model.LevelIndividual:
-		r.Column, r.Value = "npi", k.NPI
-		r.Message = fmt.Sprintf("individual NPI %s / TIN %s has no row in clinicians", k.NPI, k.TIN)
+		r.Column, r.Value = "npi", k.NPI()
+		r.Message = fmt.Sprintf("individual NPI %s / TIN %s has no row in clinicians", k.NPI(), k.TIN())
 	case model.LevelGroup:
-		r.Column, r.Value = "tin", k.TIN
-		r.Message = fmt.Sprintf("group TIN %s has no rows in clinicians", k.TIN)
+		r.Column, r.Value = "tin", k.TIN()
+		r.Message = fmt.Sprintf("group TIN %s has no rows in clinicians", k.TIN())
 	case model.LevelVirtualGroup:
-		r.Column, r.Value = "virtual_group_id", k.VirtualGroupID
-		r.Message = fmt.Sprintf("virtual group %s has no member TIN with rows in clinicians (see virtual_groups)", k.VirtualGroupID)
+		r.Column, r.Value = "virtual_group_id", k.VirtualGroupID()
+		r.Message = fmt.Sprintf("virtual group %s has no member TIN with rows in clinicians (see virtual_groups)", k.VirtualGroupID())
 	case model.LevelSubgroup:
-		r.Column, r.Value = "subgroup_id", k.SubgroupID
-		r.Message = fmt.Sprintf("subgroup %s has no member NPI/TIN in clinicians (see subgroups)", k.SubgroupID)
+		r.Column, r.Value = "subgroup_id", k.SubgroupID()
+		r.Message = fmt.Sprintf("subgroup %s has no member NPI/TIN in clinicians (see subgroups)", k.SubgroupID())
 	case model.LevelAPMEntity:
-		r.Column, r.Value = "apm_entity_id", k.APMEntityID
-		r.Message = fmt.Sprintf("APM Entity %s has no participant TIN with rows in clinicians (see apm_entities)", k.APMEntityID)
+		r.Column, r.Value = "apm_entity_id", k.APMEntityID()
+		r.Message = fmt.Sprintf("APM Entity %s has no participant TIN with rows in clinicians (see apm_entities)", k.APMEntityID())
 	}
 	return r
 }

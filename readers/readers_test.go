@@ -253,27 +253,27 @@ func TestDecode(t *testing.T) {
 			{Row: 3, APMEntityID: "ACO1", APMEntityType: "ssp_aco", TIN: "987654321", NPI: npiC},
 		},
 		Exceptions: []model.Exception{
-			{Row: 2, ApplicationID: "APP-1", ExceptionType: "euc", Entity: model.EntityKey{Level: model.LevelIndividual, NPI: npiA, TIN: "012345678"},
+			{Row: 2, ApplicationID: "APP-1", ExceptionType: "euc", Entity: model.IndividualKey(npiA, "012345678"),
 				Categories: model.CategorySet(0).With(model.Quality).With(model.PI), Reason: "fire", Status: "approved",
 				SubmittedAt: date("2025-03-01"), DecidedAt: date("2025-04-30")},
-			{Row: 3, ApplicationID: "APP-2", ExceptionType: "pi_hardship", Entity: model.EntityKey{Level: model.LevelVirtualGroup, VirtualGroupID: "VG1"}, Status: "submitted"},
-			{Row: 4, ApplicationID: "APP-3", ExceptionType: "euc", Entity: model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: "ACO1"}, Status: "approved"},
+			{Row: 3, ApplicationID: "APP-2", ExceptionType: "pi_hardship", Entity: model.VirtualGroupKey("VG1"), Status: "submitted"},
+			{Row: 4, ApplicationID: "APP-3", ExceptionType: "euc", Entity: model.APMEntityKey("ACO1"), Status: "approved"},
 		},
 		Submissions: []model.Submission{
-			{Row: 2, SubmissionID: "SUB-1", Entity: model.EntityKey{Level: model.LevelSubgroup, TIN: "012345678", SubgroupID: "SG1"},
+			{Row: 2, SubmissionID: "SUB-1", Entity: model.SubgroupKey("SG1", "012345678"),
 				Pathway: model.PathwayMVP, Category: model.PI, SubmissionMethod: "ehr",
 				PerformanceStart: date("2025-01-01"), PerformanceEnd: date("2025-06-30"), CEHRTID: "0015H"},
-			{Row: 3, SubmissionID: "SUB-2", Entity: model.EntityKey{Level: model.LevelGroup, TIN: "012345678"}, Pathway: model.PathwayTraditional, Category: model.IA},
+			{Row: 3, SubmissionID: "SUB-2", Entity: model.GroupKey("012345678"), Pathway: model.PathwayTraditional, Category: model.IA},
 		},
 		Measurements: model.MeasurementsOf(
 			model.Measurement{Row: 2, SubmissionID: "SUB-1", MeasureID: "PI_EP_1", Flags: model.HasNumerator | model.HasDenominator | model.HasExclusion},
 			model.Measurement{Row: 3, SubmissionID: "SUB-2", MeasureID: "IA_EPA_1", Flags: model.HasValue | model.ValueYes},
 		),
-		Scores: []model.Score{{Row: 2, Entity: model.EntityKey{Level: model.LevelAPMEntity, APMEntityID: "ACO1"},
+		Scores: []model.Score{{Row: 2, Entity: model.APMEntityKey("ACO1"),
 			CategoryScores: model.CategoryScores{Quality: model.OptFloat{V: 88.5, Valid: true}, IA: model.OptFloat{V: 40, Valid: true},
 				PI: model.OptFloat{V: 100, Valid: true}, ComplexPatientBonus: model.OptFloat{V: 2.5, Valid: true}}}},
 		EUCAreas:     []model.EUCArea{{Row: 2, StateCode: "FL", CountyName: "Lee"}, {Row: 3, Zipcode: "33901"}},
-		CostMeasures: []model.CostMeasure{{Row: 2, Entity: model.EntityKey{Level: model.LevelIndividual, NPI: npiA, TIN: "012345678"}, MeasureID: "COST_EPI_1", AttributedCases: 25, CaseMinimum: 20}},
+		CostMeasures: []model.CostMeasure{{Row: 2, Entity: model.IndividualKey(npiA, "012345678"), MeasureID: "COST_EPI_1", AttributedCases: 25, CaseMinimum: 20}},
 	}
 	want.Present, want.Stats, want.Rejects = in.Present, in.Stats, in.Rejects
 	want.Measurements.SubmissionRows, want.Measurements.SubmissionRowsOf = []int32{0, 1}, 2

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -270,27 +269,8 @@ type clinicianKey struct {
 	segment int
 }
 type costKey struct {
-	e       entityKey
+	e       model.EntityKey // packed small: see model.EntityKey
 	measure string
-}
-
-// entityKey is a row's entity packed for the duplicate-key maps: an individual's NPI/TIN or a
-// group's TIN as one number (they are valid by the time the key is taken), the other levels'
-// IDs as one string. A million scores rows then hash a few bytes, not six strings.
-type entityKey struct {
-	level model.Level
-	num   uint64
-	id    string
-}
-
-func packEntity(k model.EntityKey) entityKey {
-	switch k.Level {
-	case model.LevelIndividual:
-		return entityKey{level: k.Level, num: pairNumber(k.NPI, k.TIN)}
-	case model.LevelGroup:
-		return entityKey{level: k.Level, num: atou(k.TIN)}
-	}
-	return entityKey{level: k.Level, id: strings.Join([]string{k.VirtualGroupID, k.SubgroupID, k.APMEntityID, k.TIN, k.NPI}, "\x00")}
 }
 
 // newHandler returns the decoder of table name, appending accepted rows to in.
@@ -360,8 +340,8 @@ func newHandler(name string, in *model.Inputs) handler {
 				r.ComplexPatientBonus = c.number(10, 0, math.Inf(1))
 			},
 			"level,npi,tin,virtual_group_id,subgroup_id,apm_entity_id",
-			func(r *model.Score) entityKey { return packEntity(r.Entity) },
-			func(r *model.Score) string { return entityValue(r.Entity) })
+			func(r *model.Score) model.EntityKey { return r.Entity },
+			func(r *model.Score) string { return r.Entity.String() })
 	case model.TableEUCAreas:
 		return newTable[model.EUCArea, struct{}](&in.EUCAreas, func(r *model.EUCArea) *int { return &r.Row },
 			decodeEUCArea, "", nil, nil)
@@ -374,8 +354,8 @@ func newHandler(name string, in *model.Inputs) handler {
 				r.CaseMinimum = c.count(8, true).V
 			},
 			"level,npi,tin,virtual_group_id,subgroup_id,apm_entity_id,measure_id",
-			func(r *model.CostMeasure) costKey { return costKey{packEntity(r.Entity), r.MeasureID} },
-			func(r *model.CostMeasure) string { return entityValue(r.Entity) + "," + r.MeasureID })
+			func(r *model.CostMeasure) costKey { return costKey{r.Entity, r.MeasureID} },
+			func(r *model.CostMeasure) string { return r.Entity.String() + "," + r.MeasureID })
 	}
 	panic("readers: unknown table " + name)
 }
@@ -385,10 +365,6 @@ func segmentString(s int) string {
 		return ""
 	}
 	return strconv.Itoa(s)
-}
-
-func entityValue(k model.EntityKey) string {
-	return strings.Join([]string{string(k.Level), k.NPI, k.TIN, k.VirtualGroupID, k.SubgroupID, k.APMEntityID}, ",")
 }
 
 func decodeClinician(c *rowCtx, r *model.Clinician) {
