@@ -42,17 +42,20 @@ func TestContainerMemory(t *testing.T) {
 	}
 }
 
-// The heap cap is the live heap plus half, with at least 512 MiB of room.
+// The heap cap is the live heap plus half, with at least 512 MiB of room, and at least the
+// memory the run holds.
 func TestHeapCap(t *testing.T) {
-	for _, c := range []struct{ live, want int64 }{
-		{0, 512 << 20},
-		{124 << 20, 636 << 20}, // 150,000 clinicians' rows
-		{1024 << 20, 1536 << 20},
-		{1026 << 20, 1539 << 20},
-		{1240 << 20, 1860 << 20}, // a national run's rows
+	for _, c := range []struct{ live, held, want int64 }{
+		{0, 0, 512 << 20},
+		{124 << 20, 400 << 20, 636 << 20}, // 150,000 clinicians' rows
+		{1024 << 20, 1100 << 20, 1536 << 20},
+		{1026 << 20, 0, 1539 << 20},
+		{1240 << 20, 1900 << 20, 1900 << 20}, // the tenth round's national run
+		{904 << 20, 1580 << 20, 1580 << 20},  // the eleventh's: the read held more than live plus half
+		{904 << 20, 1300 << 20, 1416 << 20},
 	} {
-		if got := heapCap(c.live); got != c.want {
-			t.Errorf("heapCap(%d MiB) = %d MiB, want %d MiB", c.live>>20, got>>20, c.want>>20)
+		if got := heapCap(c.live, c.held); got != c.want {
+			t.Errorf("heapCap(%d MiB live, %d MiB held) = %d MiB, want %d MiB", c.live>>20, c.held>>20, got>>20, c.want>>20)
 		}
 	}
 }
