@@ -48,6 +48,7 @@ func run() error {
 	scales := flag.String("scales", "150000,1500000", "fixture sizes (clinician rows), comma-separated")
 	sqlFile := flag.String("sql", "bench/reference.sql", "the DuckDB reference")
 	runs := flag.Int("runs", 3, "runs of each job: the median wall time is reported, with the highest peak RSS")
+	settle := flag.Duration("settle", 5*time.Second, "pause before each job, so that each starts on a machine at rest")
 	flag.Parse()
 	ctx := context.Background()
 	switch *mode {
@@ -107,9 +108,18 @@ func run() error {
 			j.scale, j.rows = n, rows
 		}
 	}
+	// Each job starts after a pause (settle). This VM's memory balloon reports the pages a process
+	// frees back to the host about two seconds after they are freed, and a page the host took
+	// back costs far more to touch again than one it did not: a national run started at once
+	// after another took 0.1-0.8 s less than one started 8 s later (2.7-2.9 s of system time
+	// against 3.2-3.9 s; docs/performance.md, eleventh round). Without the pause a job's time
+	// depended on how much memory the job before it had just freed, and the order is fixed: the
+	// 1.5 M "reweigh run" always followed the small floor job, its 2 GiB twin the national run,
+	// DuckDB the 2 GiB job. Every job now starts as a nightly run would, on a machine at rest.
 	rounds := max(*runs, 1)
 	for round := range rounds {
 		for _, j := range jobs {
+			time.Sleep(*settle)
 			r, err := measure(j.cmd, j.env)
 			if err != nil {
 				return fmt.Errorf("%s at %d: %w", j.name, j.scale, err)
