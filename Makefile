@@ -39,6 +39,7 @@ PGO_FIXTURE := bench/cache/n1500000-seed1
 pgo:
 	$(GO) build -pgo=off -ldflags "$(LDFLAGS)" -o bin/reweigh-nopgo ./cmd/reweigh
 	test -f $(PGO_FIXTURE)/clinicians.parquet || bin/reweigh-nopgo fixtures --scale 1500000 --seed 1 --out $(PGO_FIXTURE) --format parquet
+	mkdir -p out
 	for i in 1 2 3; do rm -rf out/pgo && bin/reweigh-nopgo run --year 2025 --in $(PGO_FIXTURE) --out out/pgo --quiet --cpuprofile out/pgo-$$i.pprof || exit 1; done
 	$(GO) tool pprof -proto out/pgo-1.pprof out/pgo-2.pprof out/pgo-3.pprof > cmd/reweigh/default.pgo
 	rm -rf out/pgo out/pgo-*.pprof

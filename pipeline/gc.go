@@ -73,8 +73,9 @@ const heapHeadroomPercent = 50
 // them back and the rest of the run fault them in again. Once the input rows were packed
 // smaller (the eleventh round), live plus half fell to 1.39 GB in a national run, below the
 // 1.6 GB the read held and close to the 1.2 GB the determine stage keeps live: five
-// collections instead of four, and the job under a 2 GiB container's limit (no cap) ran
-// faster than the default in every round of a make bench (docs/performance.md).
+// collections instead of four, and pages the scavenger handed back faulted in again; with
+// this floor, four collections and faster in eight of ten alternated national runs
+// (docs/performance.md, eleventh round).
 func (c *collector) capHeap() {
 	if !c.active || os.Getenv("GOMEMLIMIT") != "" {
 		return
