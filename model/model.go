@@ -321,11 +321,45 @@ type Score struct {
 }
 
 // CategoryScores are an entity's scores as `scores` gives them: what the rules read of a Score.
+// Make them with NewCategoryScores; the zero value has no score. They are packed (48 bytes,
+// against 80 for five OptFloats): a national run holds 1.4 million of them.
 type CategoryScores struct {
-	Quality, Cost       OptFloat
-	IA, PI              OptFloat
-	ComplexPatientBonus OptFloat
+	v     [NumCategories + 1]float64 // by Category, then the complex patient bonus
+	given uint8                      // bit i: v[i] is given
 }
+
+// NewCategoryScores returns the four category scores and the complex patient bonus.
+func NewCategoryScores(quality, cost, ia, pi, complexPatientBonus OptFloat) CategoryScores {
+	var s CategoryScores
+	for i, f := range [...]OptFloat{quality, cost, ia, pi, complexPatientBonus} {
+		s.set(i, f)
+	}
+	return s
+}
+
+func (s *CategoryScores) set(i int, f OptFloat) {
+	if f.Valid {
+		s.v[i], s.given = f.V, s.given|1<<i
+	} else {
+		s.v[i], s.given = 0, s.given&^(1<<i)
+	}
+}
+
+func (s *CategoryScores) get(i int) OptFloat {
+	if s.given&(1<<i) == 0 {
+		return OptFloat{}
+	}
+	return OptFloat{V: s.v[i], Valid: true}
+}
+
+// Of returns the score of category c.
+func (s *CategoryScores) Of(c Category) OptFloat { return s.get(int(c)) }
+
+// Set sets the score of category c.
+func (s *CategoryScores) Set(c Category, f OptFloat) { s.set(int(c), f) }
+
+// ComplexPatientBonus returns the complex patient bonus.
+func (s *CategoryScores) ComplexPatientBonus() OptFloat { return s.get(NumCategories) }
 
 // EUCArea is one row of `euc_areas` (or of the bundled CMS lists): a ZIP or a county.
 type EUCArea struct {

@@ -418,7 +418,7 @@ func (ix *index) apmEntity(id, typ string, participants []int, inds []indivResul
 		if sc != nil {
 			entity = *sc
 		}
-		entity.PI = g.PIAverageScore
+		entity.Set(model.PI, g.PIAverageScore)
 		sc = &entity
 	}
 	euc := ix.apmEntityEUC[id]
@@ -441,8 +441,11 @@ func (ix *index) apmEntity(id, typ string, participants []int, inds []indivResul
 func (ix *index) participantPI(ind *individual) model.OptFloat {
 	var best model.OptFloat
 	for _, s := range []*model.CategoryScores{ix.infoOf(ind).scores(), ix.tinInfo(ind.tinAt).scores()} {
-		if s != nil && s.PI.Valid && (!best.Valid || s.PI.V > best.V) {
-			best = s.PI
+		if s == nil {
+			continue
+		}
+		if pi := s.Of(model.PI); pi.Valid && (!best.Valid || pi.V > best.V) {
+			best = pi
 		}
 	}
 	return best

@@ -270,8 +270,8 @@ func TestDecode(t *testing.T) {
 			model.Measurement{Row: 3, SubmissionID: "SUB-2", MeasureID: "IA_EPA_1", Flags: model.HasValue | model.ValueYes},
 		),
 		Scores: []model.Score{{Row: 2, Entity: model.APMEntityKey("ACO1"),
-			CategoryScores: model.CategoryScores{Quality: model.OptFloat{V: 88.5, Valid: true}, IA: model.OptFloat{V: 40, Valid: true},
-				PI: model.OptFloat{V: 100, Valid: true}, ComplexPatientBonus: model.OptFloat{V: 2.5, Valid: true}}}},
+			CategoryScores: model.NewCategoryScores(model.OptFloat{V: 88.5, Valid: true}, model.OptFloat{}, model.OptFloat{V: 40, Valid: true},
+				model.OptFloat{V: 100, Valid: true}, model.OptFloat{V: 2.5, Valid: true})}},
 		EUCAreas:     []model.EUCArea{{Row: 2, StateCode: "FL", CountyName: "Lee"}, {Row: 3, Zipcode: "33901"}},
 		CostMeasures: []model.CostMeasure{{Row: 2, Entity: model.IndividualKey(npiA, "012345678"), MeasureID: "COST_EPI_1", AttributedCases: 25, CaseMinimum: 20}},
 	}
@@ -386,7 +386,7 @@ func TestParquetTypes(t *testing.T) {
 		t.Errorf("exceptions %+v", e)
 	}
 	s := in.Scores
-	if len(s) != 1 || s[0].Quality.V != 87.5 || s[0].PI.V != 100 || s[0].ComplexPatientBonus.V != 0.25 {
+	if len(s) != 1 || s[0].Of(model.Quality).V != 87.5 || s[0].Of(model.PI).V != 100 || s[0].ComplexPatientBonus().V != 0.25 {
 		t.Errorf("scores %+v", s)
 	}
 	if st := in.Stats[0]; st.Path != filepath.Join(dir, "clinicians.parquet") || len(st.SHA256) != 64 || st.RowsRead != 3 {

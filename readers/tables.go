@@ -333,11 +333,8 @@ func newHandler(name string, in *model.Inputs) handler {
 		return newTable(&in.Scores, func(r *model.Score) *int { return &r.Row },
 			func(c *rowCtx, r *model.Score) {
 				r.Entity = c.entity(c.level(0, everyLevel), entityIDs(1))
-				r.Quality = c.number(6, 0, 100)
-				r.Cost = c.number(7, 0, 100)
-				r.IA = c.number(8, 0, 100)
-				r.PI = c.number(9, 0, 100)
-				r.ComplexPatientBonus = c.number(10, 0, math.Inf(1))
+				r.CategoryScores = model.NewCategoryScores(c.number(6, 0, 100), c.number(7, 0, 100),
+					c.number(8, 0, 100), c.number(9, 0, 100), c.number(10, 0, math.Inf(1)))
 			},
 			"level,npi,tin,virtual_group_id,subgroup_id,apm_entity_id",
 			func(r *model.Score) model.EntityKey { return r.Entity },

@@ -140,16 +140,16 @@ func TestFinalScore(t *testing.T) {
 	y := mustYear(t, 2025)
 	f := func(v float64) model.OptFloat { return model.OptFloat{V: v, Valid: true} }
 	d := y.Decide(&Facts{Level: model.LevelIndividual, Pathway: model.PathwayTraditional})
-	got, missing := y.FinalScore(&d, &model.CategoryScores{Quality: f(80), Cost: f(50), IA: f(100), PI: f(90), ComplexPatientBonus: f(2.5)})
+	got, missing := y.FinalScore(&d, ptr(model.NewCategoryScores(f(80), f(50), f(100), f(90), f(2.5))))
 	// 0.30*80 + 0.30*50 + 0.15*100 + 0.25*90 + 2.5 = 24 + 15 + 15 + 22.5 + 2.5 = 79
 	if missing || !got.Valid || got.V != 79 {
 		t.Errorf("final score %v missing %v, want 79", got, missing)
 	}
-	got, _ = y.FinalScore(&d, &model.CategoryScores{Quality: f(100), Cost: f(100), IA: f(100), PI: f(100), ComplexPatientBonus: f(10)})
+	got, _ = y.FinalScore(&d, ptr(model.NewCategoryScores(f(100), f(100), f(100), f(100), f(10))))
 	if got.V != 100 {
 		t.Errorf("capped at 100: %v", got)
 	}
-	if got, missing := y.FinalScore(&d, &model.CategoryScores{Quality: f(80), Cost: f(50), IA: f(100)}); got.Valid || !missing {
+	if got, missing := y.FinalScore(&d, ptr(model.NewCategoryScores(f(80), f(50), f(100), model.OptFloat{}, model.OptFloat{}))); got.Valid || !missing {
 		t.Errorf("a weighted category without a score gives null: %v %v", got, missing)
 	}
 	th := y.Decide(&Facts{Level: model.LevelIndividual, Pathway: model.PathwayTraditional, AutoEUC: true})
@@ -226,3 +226,5 @@ func TestDecideLeavesFactsAlone(t *testing.T) {
 		t.Errorf("second decision's cost reasons %q, want %q", got, want)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

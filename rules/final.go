@@ -17,7 +17,6 @@ func (y *Year) FinalScore(d *Decision, s *model.CategoryScores) (score model.Opt
 	if d.NoPolicyRow || s == nil {
 		return model.OptFloat{}, false
 	}
-	cat := [model.NumCategories]model.OptFloat{s.Quality, s.Cost, s.IA, s.PI}
 	// Sum in hundredths of a point x weight to keep the arithmetic exact for scores given to
 	// two decimals, then scale once.
 	total := 0.0
@@ -26,14 +25,15 @@ func (y *Year) FinalScore(d *Decision, s *model.CategoryScores) (score model.Opt
 		if w == 0 {
 			continue
 		}
-		if !cat[c].Valid {
+		sc := s.Of(c)
+		if !sc.Valid {
 			return model.OptFloat{}, true
 		}
-		total += float64(w) * cat[c].V
+		total += float64(w) * sc.V
 	}
 	v := total / 100
-	if s.ComplexPatientBonus.Valid {
-		v += s.ComplexPatientBonus.V
+	if b := s.ComplexPatientBonus(); b.Valid {
+		v += b.V
 	}
 	v = math.Min(v, 100)
 	// Round away float noise (e.g. 84.99999999999999) at 1e-9 points.
