@@ -78,9 +78,6 @@ func (m *entityMap) put(k ekey, i int32) {
 	m.others[k] = i
 }
 
-// pathwayOrder orders determination rows of one entity.
-var pathwayOrder = map[model.Pathway]int{model.PathwayTraditional: 0, model.PathwayMVP: 1, model.PathwayAPP: 2}
-
 // individual is one NPI/TIN with its rows (one per segment).
 type individual struct {
 	npi, tin string
@@ -240,10 +237,6 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 			}
 		}
 	}
-	others := int32(ix.infos.len()) // the entities filed so far; the individuals' come next
-	for i := range others {
-		sortPathways(ix.infos.at(i).pathways)
-	}
 	<-arranged
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -312,12 +305,7 @@ func individualRefKey(e model.EntityKey) (uint64, bool) {
 // when it qualifies, its data in its category. An entity's first pathway, pathway data and
 // submission of a category come from sl (see filing).
 func (ix *index) fileSubmission(inf *entityInfo, s *model.Submission, qualifies bool, sl *filing) {
-	switch {
-	case inf.pathways == nil:
-		inf.pathways = sl.pathways.one(s.Pathway)
-	case !slices.Contains(inf.pathways, s.Pathway):
-		inf.pathways = append(inf.pathways, s.Pathway)
-	}
+	inf.pathways |= pathwayBit(s.Pathway)
 	if !qualifies {
 		return
 	}
@@ -338,15 +326,14 @@ func (ix *index) fileSubmission(inf *entityInfo, s *model.Submission, qualifies 
 	}
 }
 
-// filing hands out the one-element slices most entities' information holds (one pathway, the
-// data of one pathway, one submission of a category) from shared chunks: a national index files
+// filing hands out the one-element slices most entities' information holds (the data of one
+// pathway, one submission of a category) from shared chunks: a national index files
 // a million submissions, and one allocation each was about three million small objects to make
 // and for the collector to mark. Each slice's capacity is its length, so a second element is
 // appended to a copy of its own. A filing is used by one goroutine at a time.
 type filing struct {
-	pathways slab[model.Pathway]
-	data     slab[pathwayData]
-	subs     slab[rules.Submission]
+	data slab[pathwayData]
+	subs slab[rules.Submission]
 }
 
 // slab hands out one-element slices from chunks that grow from 64 to 4096 elements, so that a
@@ -443,16 +430,39 @@ func (ix *index) fileIndividuals(ctx context.Context, workers int, refs []radix.
 					ix.fileSubmission(inf, &in.Submissions[i], qualifies[i], &sl)
 				}
 			}
-			sortPathways(inf.pathways)
 		}
 	})
 }
 
-// sortPathways puts an entity's pathways in pathwayOrder.
-func sortPathways(ps []model.Pathway) {
-	if len(ps) > 1 {
-		slices.SortFunc(ps, func(a, b model.Pathway) int { return cmp.Compare(pathwayOrder[a], pathwayOrder[b]) })
+// pathwaySet is a set of the three pathways, bit i for the i-th in the order an entity's
+// determination rows come in (traditional, mvp, app): what an entity reported
+// (entityInfo.pathways), in a byte where a slice of them took 24 (two million entities in a
+// national index).
+type pathwaySet uint8
+
+// pathwayBit is the set of pathway p alone. The readers accept only the three pathways
+// (submissions.pathway is an enum); any other panics, as a broken invariant.
+func pathwayBit(p model.Pathway) pathwaySet {
+	switch p {
+	case model.PathwayTraditional:
+		return 1
+	case model.PathwayMVP:
+		return 2
+	case model.PathwayAPP:
+		return 4
 	}
+	panic(fmt.Sprintf("pipeline: submission pathway %q is not traditional, mvp or app", p))
+}
+
+// pathwayLists are the pathways of each pathwaySet in that order, shared (never modified).
+var pathwayLists = [8][]model.Pathway{
+	1: {model.PathwayTraditional},
+	2: {model.PathwayMVP},
+	3: {model.PathwayTraditional, model.PathwayMVP},
+	4: {model.PathwayAPP},
+	5: {model.PathwayTraditional, model.PathwayAPP},
+	6: {model.PathwayMVP, model.PathwayAPP},
+	7: {model.PathwayTraditional, model.PathwayMVP, model.PathwayAPP},
 }
 
 // arrangeClinicians sorts the clinicians rows by TIN, NPI, segment (in place) and lists the
@@ -675,10 +685,10 @@ func submissionRowsHold(in *model.Inputs) bool {
 // entity.
 type entityInfo struct {
 	apps     []rules.Application   // approved applications naming the entity
-	pathways []model.Pathway       // pathways it submitted in, in pathwayOrder
 	data     []pathwayData         // its qualifying submissions, by pathway
-	costMet  bool                  // a cost measure meets its case minimum
 	score    *model.CategoryScores // in index.scores
+	pathways pathwaySet            // pathways it submitted in
+	costMet  bool                  // a cost measure meets its case minimum
 }
 
 // infoStore holds the entityInfos, numbered from 0 in the order they are added, in chunks of
@@ -778,28 +788,13 @@ func (e *entityInfo) scores() *model.CategoryScores {
 }
 
 // pathwaysOr returns the pathways the entity reported, or the level's default.
+// The list is shared: callers must not modify it.
 func (e *entityInfo) pathwaysOr(def model.Pathway) []model.Pathway {
-	if e != nil && len(e.pathways) > 0 {
-		return e.pathways
+	if e != nil && e.pathways != 0 {
+		return pathwayLists[e.pathways]
 	}
-	switch def {
-	case model.PathwayTraditional:
-		return onlyTraditional[:]
-	case model.PathwayMVP:
-		return onlyMVP[:]
-	case model.PathwayAPP:
-		return onlyAPP[:]
-	}
-	return []model.Pathway{def}
+	return pathwayLists[pathwayBit(def)]
 }
-
-// The one-pathway lists of pathwaysOr, shared instead of allocated for each of a million
-// entities that submitted nothing. Never modified.
-var (
-	onlyTraditional = [1]model.Pathway{model.PathwayTraditional}
-	onlyMVP         = [1]model.Pathway{model.PathwayMVP}
-	onlyAPP         = [1]model.Pathway{model.PathwayAPP}
-)
 
 // locateInfos sets every TIN's infoAt (one map probe each, in parallel shards), so the stages
 // that visit every group index infos directly. The individuals' are set by fileIndividuals.

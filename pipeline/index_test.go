@@ -302,3 +302,36 @@ func TestSlab(t *testing.T) {
 		}
 	}
 }
+
+// Every set of pathways lists its pathways once each, traditional before mvp before app, and
+// an entity's set grows by the pathways of its submissions in any order.
+func TestPathwaySet(t *testing.T) {
+	order := []model.Pathway{model.PathwayTraditional, model.PathwayMVP, model.PathwayAPP}
+	for set := pathwaySet(1); set < 8; set++ {
+		var want []model.Pathway
+		for i, p := range order {
+			if set&(1<<i) != 0 {
+				want = append(want, p)
+			}
+		}
+		if got := pathwayLists[set]; !slices.Equal(got, want) {
+			t.Errorf("set %03b: %v, want %v", set, got, want)
+		}
+	}
+	var inf entityInfo
+	if got := inf.pathwaysOr(model.PathwayMVP); !slices.Equal(got, []model.Pathway{model.PathwayMVP}) {
+		t.Errorf("nothing reported: %v, want the default", got)
+	}
+	for _, p := range []model.Pathway{model.PathwayAPP, model.PathwayTraditional, model.PathwayAPP} {
+		inf.pathways |= pathwayBit(p)
+	}
+	if got := inf.pathwaysOr(model.PathwayMVP); !slices.Equal(got, []model.Pathway{model.PathwayTraditional, model.PathwayAPP}) {
+		t.Errorf("app, traditional, app reported: %v", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("an unknown pathway did not panic")
+		}
+	}()
+	pathwayBit("hybrid")
+}

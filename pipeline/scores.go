@@ -19,7 +19,7 @@ const (
 // submitted reports whether an entity submitted any data (any submissions row).
 func (ix *index) submitted(k model.EntityKey) bool {
 	inf := ix.info(ek(k))
-	return inf != nil && len(inf.pathways) > 0
+	return inf != nil && inf.pathways != 0
 }
 
 // maxOf returns the highest valid score among candidates.
