@@ -127,6 +127,27 @@ type OptInt struct {
 	Valid bool
 }
 
+// OptCount is a nullable count (a non-negative integer) in one word, the count plus one: the
+// zero value is null, like OptInt's. The clinicians rows hold four, 1.65 million rows in a
+// national run, where OptInt's 16 bytes took 53 MB more. Make one with CountOf.
+type OptCount uint64
+
+// CountOf returns o as a count; a null or negative o is null.
+func CountOf(o OptInt) OptCount {
+	if !o.Valid || o.V < 0 {
+		return 0
+	}
+	return OptCount(o.V) + 1
+}
+
+// Opt returns the count as an OptInt.
+func (c OptCount) Opt() OptInt {
+	if c == 0 {
+		return OptInt{}
+	}
+	return OptInt{V: int64(c - 1), Valid: true}
+}
+
 // OptFloat is a nullable float.
 type OptFloat struct {
 	V     float64
@@ -147,10 +168,10 @@ type Clinician struct {
 	ClinicianType           string // vocabulary of the contract; "" when null
 	MIPSEligible            bool   // default true
 	Segment                 int    // 0 when not given, else 1 or 2
-	TotalServices           OptInt
-	HospitalServices        OptInt // POS 19/21/22/23
-	ASCServices             OptInt // POS 24
-	PatientFacingEncounters OptInt
+	TotalServices           OptCount
+	HospitalServices        OptCount // POS 19/21/22/23
+	ASCServices             OptCount // POS 24
+	PatientFacingEncounters OptCount
 	HospitalBased           OptBool // given flags
 	NonPatientFacing        OptBool
 	ASCBased                OptBool

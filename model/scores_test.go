@@ -34,3 +34,28 @@ func TestCategoryScores(t *testing.T) {
 		t.Errorf("CategoryScores is %d bytes, want 48", n)
 	}
 }
+
+func TestOptCount(t *testing.T) {
+	for _, c := range []struct {
+		in   OptInt
+		want OptInt
+	}{
+		{OptInt{}, OptInt{}},
+		{OptInt{V: 0, Valid: true}, OptInt{V: 0, Valid: true}},
+		{OptInt{V: 1, Valid: true}, OptInt{V: 1, Valid: true}},
+		{OptInt{V: 1<<63 - 1, Valid: true}, OptInt{V: 1<<63 - 1, Valid: true}},
+		{OptInt{V: -1, Valid: true}, OptInt{}}, // not a count
+		{OptInt{V: 7}, OptInt{}},               // not valid
+	} {
+		if got := CountOf(c.in).Opt(); got != c.want {
+			t.Errorf("CountOf(%+v).Opt() = %+v, want %+v", c.in, got, c.want)
+		}
+	}
+	var zero OptCount
+	if zero.Opt().Valid {
+		t.Error("the zero OptCount is not null")
+	}
+	if n := unsafe.Sizeof(Clinician{}); n != 160 {
+		t.Errorf("Clinician is %d bytes, want 160", n)
+	}
+}

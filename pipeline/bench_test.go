@@ -12,7 +12,7 @@ import (
 // qualifying-looking submission for some, in memory (no I/O).
 func syntheticInputs(n int) *model.Inputs {
 	in := &model.Inputs{Present: map[string]bool{model.TableClinicians: true, model.TableExceptions: true, model.TableSubmissions: true, model.TableMeasurements: true}}
-	iv := func(v int64) model.OptInt { return model.OptInt{V: v, Valid: true} }
+	iv := func(v int64) model.OptCount { return model.CountOf(model.OptInt{V: v, Valid: true}) }
 	tin, size := 0, 0
 	var measurements []model.Measurement
 	for i := range n {

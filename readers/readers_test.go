@@ -237,8 +237,8 @@ func TestDecode(t *testing.T) {
 	want := &model.Inputs{
 		Clinicians: []model.Clinician{
 			{Row: 2, NPI: npiA, TIN: "012345678", ClinicianType: "nurse_practitioner", MIPSEligible: false, Segment: 2,
-				TotalServices: model.OptInt{V: 100, Valid: true}, HospitalServices: model.OptInt{V: 80, Valid: true},
-				ASCServices: model.OptInt{V: 0, Valid: true}, PatientFacingEncounters: model.OptInt{V: 50, Valid: true},
+				TotalServices: model.CountOf(model.OptInt{V: 100, Valid: true}), HospitalServices: model.CountOf(model.OptInt{V: 80, Valid: true}),
+				ASCServices: model.CountOf(model.OptInt{V: 0, Valid: true}), PatientFacingEncounters: model.CountOf(model.OptInt{V: 50, Valid: true}),
 				HospitalBased: model.OptBool{V: true, Valid: true}, NonPatientFacing: model.OptBool{Valid: true},
 				ASCBased: model.OptBool{V: true, Valid: true}, AutoEUC: model.OptBool{Valid: true},
 				PracticeZIP: "02134", PracticeState: "MA", PracticeCounty: "Suffolk"},
@@ -378,7 +378,7 @@ func TestParquetTypes(t *testing.T) {
 	c := in.Clinicians
 	if len(c) != 3 || c[0].TIN != "012345678" || c[2].TIN != "987654321" || c[0].PracticeZIP != "02134" || c[1].PracticeZIP != "" ||
 		c[2].PracticeZIP != "33901" || c[0].Segment != 1 || c[1].Segment != 0 || c[2].Segment != 2 ||
-		c[0].TotalServices != (model.OptInt{V: 400, Valid: true}) || c[0].MIPSEligible || !c[1].MIPSEligible || !c[2].MIPSEligible || c[2].Row != 3 {
+		c[0].TotalServices.Opt() != (model.OptInt{V: 400, Valid: true}) || c[0].MIPSEligible || !c[1].MIPSEligible || !c[2].MIPSEligible || c[2].Row != 3 {
 		t.Errorf("clinicians %+v", c)
 	}
 	e := in.Exceptions

@@ -378,10 +378,10 @@ func decodeClinician(c *rowCtx, r *model.Clinician) {
 	case "2":
 		r.Segment = 2
 	}
-	r.TotalServices = c.count(5, false)
-	r.HospitalServices = c.count(6, false)
-	r.ASCServices = c.count(7, false)
-	r.PatientFacingEncounters = c.count(8, false)
+	r.TotalServices = model.CountOf(c.count(5, false))
+	r.HospitalServices = model.CountOf(c.count(6, false))
+	r.ASCServices = model.CountOf(c.count(7, false))
+	r.PatientFacingEncounters = model.CountOf(c.count(8, false))
 	r.HospitalBased = c.boolean(9)
 	r.NonPatientFacing = c.boolean(10)
 	r.ASCBased = c.boolean(11)

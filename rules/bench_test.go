@@ -29,7 +29,7 @@ func BenchmarkDecide(b *testing.B) {
 // BenchmarkIndividualStatus derives the statuses of a two-segment clinician.
 func BenchmarkIndividualStatus(b *testing.B) {
 	y := mustYear(&testing.T{}, 2025)
-	i := func(v int64) model.OptInt { return model.OptInt{V: v, Valid: true} }
+	i := func(v int64) model.OptCount { return model.CountOf(model.OptInt{V: v, Valid: true}) }
 	rows := []model.Clinician{
 		{Segment: 1, TotalServices: i(1000), HospitalServices: i(800), ASCServices: i(0), PatientFacingEncounters: i(500)},
 		{Segment: 2, TotalServices: i(900), HospitalServices: i(100), ASCServices: i(0), PatientFacingEncounters: i(90)},

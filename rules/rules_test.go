@@ -213,7 +213,7 @@ func TestRules(t *testing.T) {
 
 func TestIndividualSegmentsAndGiven(t *testing.T) {
 	y := mustYear(t, 2025)
-	i := func(v int64) model.OptInt { return model.OptInt{V: v, Valid: true} }
+	i := func(v int64) model.OptCount { return model.CountOf(model.OptInt{V: v, Valid: true}) }
 	b := func(v bool) model.OptBool { return model.OptBool{V: v, Valid: true} }
 	// Met in segment 2 only: holds.
 	s := y.Individual([]model.Clinician{

@@ -62,9 +62,9 @@ func (y *Year) Individual(rows []model.Clinician) IndividualStatus {
 	var s IndividualStatus
 	for i := range rows {
 		r := &rows[i]
-		combine(&s.HospitalBased, r.HospitalBased, func() bool { return y.HospitalBased(r.HospitalServices, r.TotalServices) })
-		combine(&s.NonPatientFacing, r.NonPatientFacing, func() bool { return y.NonPatientFacing(r.PatientFacingEncounters) })
-		combine(&s.ASCBased, r.ASCBased, func() bool { return y.ASCBased(r.ASCServices, r.TotalServices) })
+		combine(&s.HospitalBased, r.HospitalBased, func() bool { return y.HospitalBased(r.HospitalServices.Opt(), r.TotalServices.Opt()) })
+		combine(&s.NonPatientFacing, r.NonPatientFacing, func() bool { return y.NonPatientFacing(r.PatientFacingEncounters.Opt()) })
+		combine(&s.ASCBased, r.ASCBased, func() bool { return y.ASCBased(r.ASCServices.Opt(), r.TotalServices.Opt()) })
 	}
 	return s
 }
