@@ -104,7 +104,7 @@ func run() error {
 			&job{name: "duckdb reference", cmd: []string{self, "-mode", "duckdb", "-in", fix, "-out", filepath.Join(out, "duckdb.parquet"), "-sql", *sqlFile, "-year", strconv.Itoa(*year)}},
 			&job{name: "floor (read+write)", cmd: []string{self, "-mode", "floor", "-in", fix, "-out", filepath.Join(out, "floor")}},
 		)
-		for _, j := range jobs[len(jobs)-4:] {
+		for _, j := range jobs[len(jobs)-perScale:] {
 			j.scale, j.rows = n, rows
 		}
 	}
@@ -116,9 +116,14 @@ func run() error {
 	// depended on how much memory the job before it had just freed, and the order is fixed: the
 	// 1.5 M "reweigh run" always followed the small floor job, its 2 GiB twin the national run,
 	// DuckDB the 2 GiB job. Every job now starts as a nightly run would, on a machine at rest.
+	//
+	// The jobs of each scale also take turns at going first (round r starts with the r-th): in
+	// three benches in a fixed order, the 2 GiB twin, which always ran right after the national
+	// run, was faster than it in eight of nine rounds, while in a sequence of four rounds that
+	// started each of them after the same small job it was not (median 8.98 s against 8.7 s).
 	rounds := max(*runs, 1)
 	for round := range rounds {
-		for _, j := range jobs {
+		for _, j := range rotated(jobs, perScale, round) {
 			time.Sleep(*settle)
 			r, err := measure(j.cmd, j.env)
 			if err != nil {
@@ -136,6 +141,21 @@ func run() error {
 	}
 	report(results)
 	return nil
+}
+
+// perScale is the number of jobs at each scale.
+const perScale = 4
+
+// rotated returns the jobs, taken perScale at a time (one scale's), with each group turned so
+// that it starts at its (round mod perScale)-th job.
+func rotated[T any](jobs []T, perScale, round int) []T {
+	out := make([]T, 0, len(jobs))
+	for lo := 0; lo < len(jobs); lo += perScale {
+		g := jobs[lo:min(lo+perScale, len(jobs))]
+		k := round % len(g)
+		out = append(append(out, g[k:]...), g[:k]...)
+	}
+	return out
 }
 
 // typical is what is reported of several runs of one job: the run of median wall time (this VM
