@@ -3,6 +3,8 @@ package model
 import (
 	"strconv"
 	"strings"
+
+	"reweigh/radix"
 )
 
 // EntityKey names an entity at any level: an individual by NPI and TIN, a group by TIN, a
@@ -21,8 +23,9 @@ type EntityKey struct {
 	form  uint8  // keyPacked, keyHasTIN
 }
 
-// PairTINScale is what a packed individual key's TIN is multiplied by (see Packed).
-const PairTINScale = 10_000_000_000
+// PairTINScale is what a packed individual key's TIN is multiplied by (see Packed): the key is
+// radix.PairKey's number, the order the index sorts individuals in.
+const PairTINScale = radix.TINScale
 
 const (
 	keyPacked = 1 << iota // num holds the NPI and TIN (individual) or the TIN (group, subgroup)
@@ -37,8 +40,8 @@ const sep = "\x00"
 
 // IndividualKey is the key of the individual NPI/TIN.
 func IndividualKey(npi, tin string) EntityKey {
-	n, okN := digits(npi, 10)
-	t, okT := digits(tin, 9)
+	n, okN := radix.Digits(npi, 10)
+	t, okT := radix.Digits(tin, 9)
 	if okN && okT {
 		return EntityKey{level: 1, form: keyPacked, num: t*PairTINScale + n}
 	}
@@ -47,7 +50,7 @@ func IndividualKey(npi, tin string) EntityKey {
 
 // GroupKey is the key of the group TIN.
 func GroupKey(tin string) EntityKey {
-	if t, ok := digits(tin, 9); ok {
+	if t, ok := radix.Digits(tin, 9); ok {
 		return EntityKey{level: 2, form: keyPacked, num: t}
 	}
 	return EntityKey{level: 2, id: tin}
@@ -58,7 +61,7 @@ func VirtualGroupKey(id string) EntityKey { return EntityKey{level: 3, id: id} }
 
 // SubgroupKey is the key of an MVP subgroup; tin is its affiliated TIN, or "" when not known.
 func SubgroupKey(id, tin string) EntityKey {
-	switch t, ok := digits(tin, 9); {
+	switch t, ok := radix.Digits(tin, 9); {
 	case tin == "":
 		return EntityKey{level: 4, id: id}
 	case ok:
@@ -167,22 +170,6 @@ func (k EntityKey) APMEntityID() string {
 // level,npi,tin,virtual_group_id,subgroup_id,apm_entity_id.
 func (k EntityKey) String() string {
 	return string(k.Level()) + "," + k.NPI() + "," + k.TIN() + "," + k.VirtualGroupID() + "," + k.SubgroupID() + "," + k.APMEntityID()
-}
-
-// digits parses s when it is exactly n decimal digits.
-func digits(s string, n int) (uint64, bool) {
-	if len(s) != n {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < n; i++ {
-		c := s[i] - '0'
-		if c > 9 {
-			return 0, false
-		}
-		v = v*10 + uint64(c)
-	}
-	return v, true
 }
 
 // pad formats v in n digits with leading zeros.

@@ -15,25 +15,26 @@ func TestEntityKey(t *testing.T) {
 		name   string
 		key    EntityKey
 		want   ids
-		packed uint64 // 0: not packed
+		packs  bool
+		packed uint64
 		str    string
 	}{
 		{"individual", IndividualKey("1234567893", "012345678"),
-			ids{LevelIndividual, "1234567893", "012345678", "", "", ""}, 12345678*PairTINScale + 1234567893,
+			ids{LevelIndividual, "1234567893", "012345678", "", "", ""}, true, 12345678*PairTINScale + 1234567893,
 			"individual,1234567893,012345678,,,"},
 		{"individual, TIN of zeros", IndividualKey("1234567893", "000000000"),
-			ids{LevelIndividual, "1234567893", "000000000", "", "", ""}, 1234567893, "individual,1234567893,000000000,,,"},
+			ids{LevelIndividual, "1234567893", "000000000", "", "", ""}, true, 1234567893, "individual,1234567893,000000000,,,"},
 		{"individual, IDs that do not pack", IndividualKey("N1234567893", "T12"),
-			ids{LevelIndividual, "N1234567893", "T12", "", "", ""}, 0, "individual,N1234567893,T12,,,"},
-		{"individual, no IDs", IndividualKey("", ""), ids{LevelIndividual, "", "", "", "", ""}, 0, "individual,,,,,"},
-		{"group", GroupKey("000000042"), ids{LevelGroup, "", "000000042", "", "", ""}, 42, "group,,000000042,,,"},
-		{"group, TIN that does not pack", GroupKey("12-345678"), ids{LevelGroup, "", "12-345678", "", "", ""}, 0, "group,,12-345678,,,"},
-		{"virtual group", VirtualGroupKey("VG-1"), ids{LevelVirtualGroup, "", "", "VG-1", "", ""}, 0, "virtual_group,,,VG-1,,"},
-		{"subgroup", SubgroupKey("SG-1", ""), ids{LevelSubgroup, "", "", "", "SG-1", ""}, 0, "subgroup,,,,SG-1,"},
-		{"subgroup with its TIN", SubgroupKey("SG-1", "012345678"), ids{LevelSubgroup, "", "012345678", "", "SG-1", ""}, 0, "subgroup,,012345678,,SG-1,"},
-		{"subgroup with a TIN that does not pack", SubgroupKey("SG-1", "T1"), ids{LevelSubgroup, "", "T1", "", "SG-1", ""}, 0, "subgroup,,T1,,SG-1,"},
-		{"APM Entity", APMEntityKey("A1234"), ids{LevelAPMEntity, "", "", "", "", "A1234"}, 0, "apm_entity,,,,,A1234"},
-		{"no level", EntityKey{}, ids{}, 0, ",,,,,"},
+			ids{LevelIndividual, "N1234567893", "T12", "", "", ""}, false, 0, "individual,N1234567893,T12,,,"},
+		{"individual, no IDs", IndividualKey("", ""), ids{LevelIndividual, "", "", "", "", ""}, false, 0, "individual,,,,,"},
+		{"group", GroupKey("000000042"), ids{LevelGroup, "", "000000042", "", "", ""}, true, 42, "group,,000000042,,,"},
+		{"group, TIN that does not pack", GroupKey("12-345678"), ids{LevelGroup, "", "12-345678", "", "", ""}, false, 0, "group,,12-345678,,,"},
+		{"virtual group", VirtualGroupKey("VG-1"), ids{LevelVirtualGroup, "", "", "VG-1", "", ""}, false, 0, "virtual_group,,,VG-1,,"},
+		{"subgroup", SubgroupKey("SG-1", ""), ids{LevelSubgroup, "", "", "", "SG-1", ""}, false, 0, "subgroup,,,,SG-1,"},
+		{"subgroup with its TIN", SubgroupKey("SG-1", "012345678"), ids{LevelSubgroup, "", "012345678", "", "SG-1", ""}, false, 0, "subgroup,,012345678,,SG-1,"},
+		{"subgroup with a TIN that does not pack", SubgroupKey("SG-1", "T1"), ids{LevelSubgroup, "", "T1", "", "SG-1", ""}, false, 0, "subgroup,,T1,,SG-1,"},
+		{"APM Entity", APMEntityKey("A1234"), ids{LevelAPMEntity, "", "", "", "", "A1234"}, false, 0, "apm_entity,,,,,A1234"},
+		{"no level", EntityKey{}, ids{}, false, 0, ",,,,,"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -43,7 +44,7 @@ func TestEntityKey(t *testing.T) {
 				t.Errorf("IDs %+v, want %+v", got, c.want)
 			}
 			p, ok := k.Packed()
-			if ok != (c.packed != 0 || c.name == "individual, TIN of zeros") || p != c.packed {
+			if ok != c.packs || p != c.packed {
 				t.Errorf("Packed() = %d, %v; want %d", p, ok, c.packed)
 			}
 			if s := k.String(); s != c.str {

@@ -287,18 +287,11 @@ const (
 
 // individualRefKey returns the sort key of an individual named by a valid NPI and TIN (the key
 // sortedOrder gives its clinicians rows); ok is false for other levels and other IDs.
-// The packed individual keys are radix.PairKey's numbers: the two scales are equal (an array
-// length cannot be negative, so these fail to compile otherwise).
-var (
-	_ [radix.TINScale - model.PairTINScale]struct{}
-	_ [model.PairTINScale - radix.TINScale]struct{}
-)
-
 func individualRefKey(e model.EntityKey) (uint64, bool) {
 	if !e.Is(model.LevelIndividual) {
 		return 0, false
 	}
-	return e.Packed() // radix.PairKey's number: model.PairTINScale is radix.TINScale
+	return e.Packed() // radix.PairKey's number (model.PairTINScale)
 }
 
 // fileSubmission files a submission in its entity's information: the pathway it reported and,
