@@ -14,38 +14,17 @@ import (
 	"reweigh/rules"
 )
 
-// ekey is the key of an entity inside the index: only the IDs its level uses (a subgroup's
-// TIN is not part of it), with an individual's NPI/TIN and a group's TIN packed into a number
-// (as model.EntityKey packs them: valid NPIs are 10 digits, TINs 9), so the map probed for
-// every group hashes a few bytes instead of strings.
-type ekey struct {
-	level model.Level
-	num   uint64 // individual: TIN*model.PairTINScale + NPI; group: TIN
-	id    string // virtual group, subgroup or APM Entity ID; IDs that are not all digits
-}
+// ekey is the key of an entity inside the index: its model.EntityKey (an individual's NPI/TIN
+// and a group's TIN already packed into a number, so the maps hash a few bytes), with a
+// subgroup's TIN left out, so keys from different tables compare equal (ek).
+type ekey = model.EntityKey
 
-// ek returns the index key of an entity key, so keys from different tables compare equal.
+// ek returns the index key of an entity key.
 func ek(e model.EntityKey) ekey {
-	l := e.Level()
-	switch l {
-	case model.LevelIndividual:
-		if p, ok := e.Packed(); ok {
-			return ekey{level: l, num: p}
-		}
-		return ekey{level: l, id: e.NPI() + "/" + e.TIN()}
-	case model.LevelGroup:
-		if t, ok := e.Packed(); ok {
-			return ekey{level: l, num: t}
-		}
-		return ekey{level: l, id: e.TIN()}
-	case model.LevelVirtualGroup:
-		return ekey{level: l, id: e.VirtualGroupID()}
-	case model.LevelSubgroup:
-		return ekey{level: l, id: e.SubgroupID()}
-	case model.LevelAPMEntity:
-		return ekey{level: l, id: e.APMEntityID()}
+	if e.Is(model.LevelSubgroup) {
+		return model.SubgroupKey(e.SubgroupID(), "")
 	}
-	return ekey{level: l}
+	return e
 }
 
 // entityMap maps entity keys to positions in index.infos, for every entity but the individuals
@@ -62,8 +41,8 @@ func newEntityMap() entityMap {
 }
 
 func (m *entityMap) get(k ekey) (int32, bool) {
-	if k.id == "" && k.level == model.LevelGroup {
-		i, ok := m.groups[k.num]
+	if t, ok := k.Packed(); ok && k.Is(model.LevelGroup) {
+		i, ok := m.groups[t]
 		return i, ok
 	}
 	i, ok := m.others[k]
@@ -71,8 +50,8 @@ func (m *entityMap) get(k ekey) (int32, bool) {
 }
 
 func (m *entityMap) put(k ekey, i int32) {
-	if k.id == "" && k.level == model.LevelGroup {
-		m.groups[k.num] = i
+	if t, ok := k.Packed(); ok && k.Is(model.LevelGroup) {
+		m.groups[t] = i
 		return
 	}
 	m.others[k] = i
@@ -178,9 +157,10 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 			continue
 		}
 		k := ek(e.Entity)
-		if k.level == model.LevelAPMEntity && e.ExceptionType == model.ExceptionEUC {
-			if _, seen := ix.apmEntityEUC[k.id]; !seen {
-				ix.apmEntityEUC[k.id] = e.ApplicationID
+		if k.Is(model.LevelAPMEntity) && e.ExceptionType == model.ExceptionEUC {
+			id := k.APMEntityID()
+			if _, seen := ix.apmEntityEUC[id]; !seen {
+				ix.apmEntityEUC[id] = e.ApplicationID
 			}
 			continue
 		}
@@ -738,10 +718,9 @@ func (ix *index) infoIndex(k ekey) int32 {
 // info returns what the tables say about k, nil for nothing. The methods of *entityInfo
 // accept nil.
 func (ix *index) info(k ekey) *entityInfo {
-	if k.level == model.LevelIndividual && k.id == "" {
+	if _, ok := k.Packed(); ok && k.Is(model.LevelIndividual) {
 		// Filed on the individual, by fileIndividuals.
-		npi, tin := fmt.Sprintf("%010d", k.num%model.PairTINScale), fmt.Sprintf("%09d", k.num/model.PairTINScale)
-		if m := ix.individualAt(npi, tin); m >= 0 {
+		if m := ix.individualAt(k.NPI(), k.TIN()); m >= 0 {
 			return ix.infoOf(&ix.individuals[m])
 		}
 		return nil
