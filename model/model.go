@@ -2,7 +2,11 @@
 // rules, pipeline and writers. It has no behaviour beyond small helpers on those types.
 package model
 
-import "strings"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // Table names, exactly as in the data contract (file DIR/<table>.csv or .parquet).
 const (
@@ -276,16 +280,21 @@ const (
 func (m MeasurementFlags) Has(f MeasurementFlags) bool { return m&f == f }
 
 // Measurements holds the accepted rows of `measurements` column by column: a national file has
-// ten million rows, and this way each takes 17 bytes and holds no pointer for the collector to
-// scan. A submission ID is stored once per run of consecutive rows of the submission, a measure
-// ID once.
+// ten million rows, and this way each takes 5 bytes and holds no pointer for the collector to
+// scan. The rows come in runs of consecutive rows of one submission, and a submission ID is
+// stored once per run; a measure ID is stored once; a row number only where the rows kept stop
+// being numbered one after another (a rejected row, a CSV record over several lines). Add rows
+// with StartRun and Add.
 type Measurements struct {
-	Rows          []int   // 1-based data row (CSV: line number)
-	Submission    []int32 // index into SubmissionIDs
-	Measure       []int32 // index into MeasureIDs
-	Flags         []MeasurementFlags
-	SubmissionIDs []string // the submission ID of each run of consecutive rows of one submission
-	MeasureIDs    []string // distinct measure IDs
+	Measure    []int32 // each row's index into MeasureIDs
+	Flags      []MeasurementFlags
+	MeasureIDs []string // distinct measure IDs
+
+	// SubmissionIDs is the submission ID of each run of consecutive rows of one submission,
+	// and RunStarts where the run starts: run r is rows RunStarts[r] up to the next run's start
+	// (the last to Len()).
+	SubmissionIDs []string
+	RunStarts     []int
 
 	// SubmissionRows, filled by the readers, is the position in Inputs.Submissions of the
 	// submission of each of SubmissionIDs (-1 for none), and SubmissionRowsOf the number of
@@ -293,15 +302,120 @@ type Measurements struct {
 	// nil for rows built by hand, and a change to Inputs.Submissions after the read voids it.
 	SubmissionRows   []int32
 	SubmissionRowsOf int
+
+	// rowMarks number the rows: from position at on, the rows are data rows row, row+1, ...
+	// up to the next mark.
+	rowMarks []rowMark
 }
 
+type rowMark struct{ at, row int }
+
 // Len is the number of rows.
-func (m *Measurements) Len() int { return len(m.Rows) }
+func (m *Measurements) Len() int { return len(m.Flags) }
+
+// Runs is the number of runs of rows of one submission.
+func (m *Measurements) Runs() int { return len(m.RunStarts) }
+
+// Run returns the rows [lo, hi) of run r.
+func (m *Measurements) Run(r int) (lo, hi int) {
+	lo, hi = m.RunStarts[r], m.Len()
+	if r+1 < len(m.RunStarts) {
+		hi = m.RunStarts[r+1]
+	}
+	return lo, hi
+}
+
+// StartRun starts a run of rows of the submission id: the rows added next are its rows.
+func (m *Measurements) StartRun(id string) {
+	m.SubmissionIDs = append(m.SubmissionIDs, id)
+	m.RunStarts = append(m.RunStarts, m.Len())
+}
+
+// Add adds a row to the current run (StartRun): its 1-based data row (CSV: line number), its
+// measure (an index into MeasureIDs) and flags.
+func (m *Measurements) Add(row int, measure int32, f MeasurementFlags) {
+	if n := len(m.rowMarks); n == 0 || m.rowMarks[n-1].row+m.Len()-m.rowMarks[n-1].at != row {
+		m.rowMarks = append(m.rowMarks, rowMark{at: m.Len(), row: row})
+	}
+	m.Measure = append(m.Measure, measure)
+	m.Flags = append(m.Flags, f)
+}
+
+// Grow makes room for n more rows.
+func (m *Measurements) Grow(n int) {
+	m.Measure = slices.Grow(m.Measure, n)
+	m.Flags = slices.Grow(m.Flags, n)
+}
+
+// Row returns the 1-based data row (CSV: line number) of row i.
+func (m *Measurements) Row(i int) int {
+	k, found := slices.BinarySearchFunc(m.rowMarks, i, func(r rowMark, i int) int { return cmp.Compare(r.at, i) })
+	if !found {
+		k--
+	}
+	return m.rowMarks[k].row + i - m.rowMarks[k].at
+}
+
+// RunOf returns the run of row i.
+func (m *Measurements) RunOf(i int) int {
+	r, found := slices.BinarySearch(m.RunStarts, i)
+	if !found {
+		r--
+	}
+	// Runs with no rows share their start with the next: the row is in the last of them.
+	for r+1 < len(m.RunStarts) && m.RunStarts[r+1] == i {
+		r++
+	}
+	return r
+}
 
 // At returns row i.
 func (m *Measurements) At(i int) Measurement {
-	return Measurement{Row: m.Rows[i], SubmissionID: m.SubmissionIDs[m.Submission[i]],
+	return Measurement{Row: m.Row(i), SubmissionID: m.SubmissionIDs[m.RunOf(i)],
 		MeasureID: m.MeasureIDs[m.Measure[i]], Flags: m.Flags[i]}
+}
+
+// KeepRuns keeps the runs that keep says to keep and drops the others with their rows, calling
+// dropped, in order, with the data row and run of each row dropped. SubmissionRows, when set,
+// is kept in step.
+func (m *Measurements) KeepRuns(keep func(r int) bool, dropped func(row, r int)) {
+	var marks []rowMark
+	k := 0 // the mark numbering row i
+	n, runs := 0, 0
+	for r := range m.RunStarts {
+		lo, hi := m.Run(r)
+		if !keep(r) {
+			for i := lo; i < hi; i++ {
+				for k+1 < len(m.rowMarks) && m.rowMarks[k+1].at <= i {
+					k++
+				}
+				dropped(m.rowMarks[k].row+i-m.rowMarks[k].at, r)
+			}
+			continue
+		}
+		m.SubmissionIDs[runs], m.RunStarts[runs] = m.SubmissionIDs[r], n
+		if m.SubmissionRows != nil {
+			m.SubmissionRows[runs] = m.SubmissionRows[r]
+		}
+		runs++
+		for i := lo; i < hi; i++ {
+			for k+1 < len(m.rowMarks) && m.rowMarks[k+1].at <= i {
+				k++
+			}
+			row := m.rowMarks[k].row + i - m.rowMarks[k].at
+			if j := len(marks); j == 0 || marks[j-1].row+n-marks[j-1].at != row {
+				marks = append(marks, rowMark{at: n, row: row})
+			}
+			m.Measure[n], m.Flags[n] = m.Measure[i], m.Flags[i]
+			n++
+		}
+	}
+	clear(m.SubmissionIDs[runs:])
+	m.SubmissionIDs, m.RunStarts = m.SubmissionIDs[:runs], m.RunStarts[:runs]
+	if m.SubmissionRows != nil {
+		m.SubmissionRows = m.SubmissionRows[:runs]
+	}
+	m.Measure, m.Flags, m.rowMarks = m.Measure[:n], m.Flags[:n], marks
 }
 
 // MeasurementsOf returns the rows in column form, as the readers store them. It is for inputs
@@ -311,12 +425,9 @@ func MeasurementsOf(rows ...Measurement) Measurements {
 	measures := map[string]int32{}
 	for i, r := range rows {
 		if i == 0 || r.SubmissionID != rows[i-1].SubmissionID {
-			m.SubmissionIDs = append(m.SubmissionIDs, r.SubmissionID)
+			m.StartRun(r.SubmissionID)
 		}
-		m.Rows = append(m.Rows, r.Row)
-		m.Submission = append(m.Submission, int32(len(m.SubmissionIDs)-1))
-		m.Measure = append(m.Measure, m.MeasureIndex(measures, r.MeasureID))
-		m.Flags = append(m.Flags, r.Flags)
+		m.Add(r.Row, m.MeasureIndex(measures, r.MeasureID), r.Flags)
 	}
 	return m
 }

@@ -506,13 +506,18 @@ func (ix *index) arrangeClinicians() {
 // category (rules.md section 4), deciding the submissions in parallel shards.
 func qualifying(ctx context.Context, y *rules.Year, in *model.Inputs, workers int) ([]bool, error) {
 	measures := groupMeasurements(in)
+	m := &in.Measurements
 	out := make([]bool, len(in.Submissions))
 	err := parallel(ctx, workers, len(out), func(lo, hi int) {
 		var buf []model.Measurement
 		for i := lo; i < hi; i++ {
 			buf = buf[:0]
-			for _, j := range measures.of(i) {
-				buf = append(buf, in.Measurements.At(int(j)))
+			for _, r := range measures.of(i) {
+				// No rule reads a measurement's row number: it is left out.
+				first, end := m.Run(int(r))
+				for j := first; j < end; j++ {
+					buf = append(buf, model.Measurement{SubmissionID: m.SubmissionIDs[r], MeasureID: m.MeasureIDs[m.Measure[j]], Flags: m.Flags[j]})
+				}
 			}
 			out[i] = y.Qualifies(&in.Submissions[i], buf)
 		}
@@ -587,15 +592,16 @@ func sortedOrder(cl []model.Clinician) (order []int32, keys []uint64) {
 	return order, keys
 }
 
-// measurementGroups lists the measurements of each submission: of(i) are the indices into
-// in.Measurements of the rows of in.Submissions[i], in input order. Built by counting, not by
-// a map of slices, so ten million measurements cost two int32 arrays and no copies.
+// measurementGroups lists the measurements of each submission: of(i) are the runs
+// (model.Measurements.Run) of the rows of in.Submissions[i], in input order. Built by counting,
+// not by a map of slices: the runs of a national run's ten million measurements, about one per
+// submission, cost two int32 arrays of a million.
 type measurementGroups struct {
 	offsets []int32 // len(submissions)+1
-	order   []int32
+	runs    []int32
 }
 
-func (g measurementGroups) of(i int) []int32 { return g.order[g.offsets[i]:g.offsets[i+1]] }
+func (g measurementGroups) of(i int) []int32 { return g.runs[g.offsets[i]:g.offsets[i+1]] }
 
 func groupMeasurements(in *model.Inputs) measurementGroups {
 	m := &in.Measurements
@@ -617,23 +623,23 @@ func groupMeasurements(in *model.Inputs) measurementGroups {
 		}
 	}
 	offsets := make([]int32, len(in.Submissions)+1)
-	for _, d := range m.Submission {
-		if p := subPos[d]; p >= 0 {
+	for _, p := range subPos {
+		if p >= 0 {
 			offsets[p+1]++
 		}
 	}
 	for i := 1; i < len(offsets); i++ {
 		offsets[i] += offsets[i-1]
 	}
-	order := prefault.Make[int32](int(offsets[len(offsets)-1]))
+	runs := prefault.Make[int32](int(offsets[len(offsets)-1]))
 	next := slices.Clone(offsets[:len(offsets)-1])
-	for j, d := range m.Submission {
-		if p := subPos[d]; p >= 0 {
-			order[next[p]] = int32(j)
+	for r, p := range subPos {
+		if p >= 0 {
+			runs[next[p]] = int32(r)
 			next[p]++
 		}
 	}
-	return measurementGroups{offsets: offsets, order: order}
+	return measurementGroups{offsets: offsets, runs: runs}
 }
 
 // submissionRowsHold reports whether the readers' in.Measurements.SubmissionRows still name the

@@ -261,10 +261,10 @@ func TestGroupMeasurementsWithReadersRows(t *testing.T) {
 	}
 	same := func(what string) {
 		got, want := groupMeasurements(in), byMap()
-		if !slices.Equal(got.offsets, want.offsets) || !slices.Equal(got.order, want.order) {
-			t.Errorf("%s: measurements by submission\n %v %v\nwant\n %v %v", what, got.offsets, got.order, want.offsets, want.order)
+		if !slices.Equal(got.offsets, want.offsets) || !slices.Equal(got.runs, want.runs) {
+			t.Errorf("%s: measurements by submission\n %v %v\nwant\n %v %v", what, got.offsets, got.runs, want.offsets, want.runs)
 		}
-		if len(want.order) == 0 {
+		if len(want.runs) == 0 {
 			t.Fatalf("%s: no submission has measurements", what)
 		}
 	}

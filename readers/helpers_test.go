@@ -206,3 +206,17 @@ func writeDirParquet(t testing.TB, files map[string]string) string {
 	}
 	return dir
 }
+
+// renumbered returns m with each row's number given by row (of its number as read): CSV rows
+// are numbered by line and Parquet rows from 1, so tests renumber one to compare with the other.
+func renumbered(m model.Measurements, row func(int) int) model.Measurements {
+	out := model.Measurements{MeasureIDs: m.MeasureIDs, SubmissionRows: m.SubmissionRows, SubmissionRowsOf: m.SubmissionRowsOf}
+	for r := range m.Runs() {
+		out.StartRun(m.SubmissionIDs[r])
+		lo, hi := m.Run(r)
+		for i := lo; i < hi; i++ {
+			out.Add(row(m.Row(i)), m.Measure[i], m.Flags[i])
+		}
+	}
+	return out
+}

@@ -85,9 +85,8 @@ func TestMeasurementsTypedFlags(t *testing.T) {
 			}
 			files["measurements.csv"] = csvRows.String()
 			fromCSV := read(t, writeDir(t, files))
-			for i := range fromCSV.Measurements.Rows {
-				fromCSV.Measurements.Rows[i]-- // a CSV row is numbered by its line, a Parquet one from 1
-			}
+			// A CSV row is numbered by its line, a Parquet one from 1.
+			fromCSV.Measurements = renumbered(fromCSV.Measurements, func(r int) int { return r - 1 })
 			for i := range fromCSV.Rejects {
 				fromCSV.Rejects[i].Row--
 			}
@@ -145,8 +144,8 @@ func TestMeasurementsTypedFlags(t *testing.T) {
 			if tc.negative {
 				wantRejects = 1
 			}
-			if len(fromCSV.Rejects) != wantRejects || len(fromCSV.Measurements.Rows) != n-wantRejects {
-				t.Fatalf("%d rejects and %d measurements from CSV, want %d and %d", len(fromCSV.Rejects), len(fromCSV.Measurements.Rows), wantRejects, n-wantRejects)
+			if len(fromCSV.Rejects) != wantRejects || fromCSV.Measurements.Len() != n-wantRejects {
+				t.Fatalf("%d rejects and %d measurements from CSV, want %d and %d", len(fromCSV.Rejects), fromCSV.Measurements.Len(), wantRejects, n-wantRejects)
 			}
 			seen := map[model.MeasurementFlags]bool{}
 			for _, f := range fromParquet.Measurements.Flags {

@@ -399,21 +399,14 @@ func dropUnknownSubmissions(m *model.Measurements, r *tableRun, subs *idIndex, m
 	if r == nil || !unknown {
 		return
 	}
-	kept := 0
-	for j := range m.Rows {
-		if s := m.Submission[j]; rows[s] < 0 {
-			id := m.SubmissionIDs[s]
-			r.rejects = append(r.rejects, model.Reject{Severity: model.SeverityError, Table: r.table, File: r.file,
-				Row: m.Rows[j], Column: "submission_id", Value: id, Code: CodeUnknownSubmission,
-				Message: fmt.Sprintf("submission %s is not an accepted row of submissions", id)})
-			r.stat.RowsAccepted--
-			r.stat.RowsRejected++
-			continue
-		}
-		m.Rows[kept], m.Submission[kept], m.Measure[kept], m.Flags[kept] = m.Rows[j], m.Submission[j], m.Measure[j], m.Flags[j]
-		kept++
-	}
-	m.Rows, m.Submission, m.Measure, m.Flags = m.Rows[:kept], m.Submission[:kept], m.Measure[:kept], m.Flags[:kept]
+	m.KeepRuns(func(run int) bool { return rows[run] >= 0 }, func(row, run int) {
+		id := m.SubmissionIDs[run]
+		r.rejects = append(r.rejects, model.Reject{Severity: model.SeverityError, Table: r.table, File: r.file,
+			Row: row, Column: "submission_id", Value: id, Code: CodeUnknownSubmission,
+			Message: fmt.Sprintf("submission %s is not an accepted row of submissions", id)})
+		r.stat.RowsAccepted--
+		r.stat.RowsRejected++
+	})
 }
 
 // noClinicians returns the entity.no_clinicians reject of a row naming k, or nil when covered

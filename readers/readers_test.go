@@ -316,8 +316,7 @@ func TestDecode(t *testing.T) {
 // withoutRows returns a copy of a slice of rows with Row = 0 (CSV lines and Parquet rows differ).
 func withoutRows(rows any) any {
 	if m, ok := rows.(model.Measurements); ok {
-		m.Rows = make([]int, len(m.Rows))
-		return m
+		return renumbered(m, func(int) int { return 0 })
 	}
 	v := reflect.ValueOf(rows)
 	out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
@@ -467,10 +466,11 @@ func TestCrossTable(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// Where each run of one submission's measurements is among the accepted submissions (S7 was
-	// the seventh row read); -1 for S2 and S8, dropped, and S99, never there.
+	// the seventh row read). The runs of S2 and S8, dropped, and S99, never there, are gone
+	// with their rows; S7's two runs (S99's between them) stay two.
 	m := in.Measurements
-	if want := []int32{0, -1, -1, 3, -1, 3}; !reflect.DeepEqual(m.SubmissionRows, want) || m.SubmissionRowsOf != 4 ||
-		!reflect.DeepEqual(m.SubmissionIDs, []string{"S1", "S2", "S8", "S7", "S99", "S7"}) {
+	if want := []int32{0, 3, 3}; !reflect.DeepEqual(m.SubmissionRows, want) || m.SubmissionRowsOf != 4 ||
+		!reflect.DeepEqual(m.SubmissionIDs, []string{"S1", "S7", "S7"}) {
 		t.Errorf("measurement runs %v at submissions %v of %d, want %v of 4", m.SubmissionIDs, m.SubmissionRows, m.SubmissionRowsOf, want)
 	}
 	var subs []string
@@ -607,7 +607,7 @@ func TestGrowBounded(t *testing.T) {
 		model.TableAPMEntities:   cap(in.APMEntities) * int(unsafe.Sizeof(model.APMParticipant{})),
 		model.TableExceptions:    cap(in.Exceptions) * int(unsafe.Sizeof(model.Exception{})),
 		model.TableSubmissions:   cap(in.Submissions) * int(unsafe.Sizeof(model.Submission{})),
-		model.TableMeasurements:  cap(in.Measurements.Rows) * 17,
+		model.TableMeasurements:  cap(in.Measurements.Flags) * 5,
 		model.TableScores:        cap(in.Scores) * int(unsafe.Sizeof(model.Score{})),
 		model.TableEUCAreas:      cap(in.EUCAreas) * int(unsafe.Sizeof(model.EUCArea{})),
 		model.TableCostMeasures:  cap(in.CostMeasures) * int(unsafe.Sizeof(model.CostMeasure{})),
@@ -634,9 +634,7 @@ func TestMeasurementsDictionary(t *testing.T) {
 	}
 	// A CSV row is numbered by its line (the header is line 1), a Parquet row from 1.
 	fromCSV := read(t, writeDir(t, files))
-	for i := range fromCSV.Measurements.Rows {
-		fromCSV.Measurements.Rows[i]--
-	}
+	fromCSV.Measurements = renumbered(fromCSV.Measurements, func(r int) int { return r - 1 })
 	for i := range fromCSV.Rejects {
 		fromCSV.Rejects[i].Row--
 	}
@@ -657,8 +655,8 @@ func TestMeasurementsDictionary(t *testing.T) {
 	if !reflect.DeepEqual(m, fromCSV.Measurements) {
 		t.Errorf("measurements from Parquet %+v, from CSV %+v", m, fromCSV.Measurements)
 	}
-	if want := []string{"M1", "M2", "M3"}; !slices.Equal(m.MeasureIDs, want) || len(m.Rows) != 606 {
-		t.Errorf("measure IDs %v, %d rows; want %v, 606 rows", m.MeasureIDs, len(m.Rows), want)
+	if want := []string{"M1", "M2", "M3"}; !slices.Equal(m.MeasureIDs, want) || m.Len() != 606 {
+		t.Errorf("measure IDs %v, %d rows; want %v, 606 rows", m.MeasureIDs, m.Len(), want)
 	}
 	codes := func(in *model.Inputs) (out []string) {
 		for _, r := range in.Rejects {

@@ -451,8 +451,8 @@ func decodeEUCArea(c *rowCtx, r *model.EUCArea) {
 type measurementTable struct {
 	out                 *model.Measurements
 	measures            map[string]int32
-	lastSub, lastMeas   string
-	lastSubAt, lastMeAt int32
+	lastSub, lastMeas string
+	lastMeAt          int32
 	// The measure index of each value of the measure_id column's dictionary (-1 until a row
 	// with it is accepted), while the column is read as that dictionary: ten million rows find
 	// their measure without a map lookup.
@@ -553,12 +553,7 @@ func (t *measurementTable) dictSlot(c *rowCtx, i int) *int32 {
 func (t *measurementTable) finish(func(model.Reject), *itemBuffers) {}
 
 func (t *measurementTable) grow(n int) {
-	n = reservable(n, int(unsafe.Sizeof(0)+unsafe.Sizeof(int32(0))*2+unsafe.Sizeof(model.MeasurementFlags(0))))
-	m := t.out
-	m.Rows = slices.Grow(m.Rows, n)
-	m.Submission = slices.Grow(m.Submission, n)
-	m.Measure = slices.Grow(m.Measure, n)
-	m.Flags = slices.Grow(m.Flags, n)
+	t.out.Grow(reservable(n, int(unsafe.Sizeof(int32(0))+unsafe.Sizeof(model.MeasurementFlags(0)))))
 }
 
 func (t *measurementTable) decode(c *rowCtx) bool {
@@ -599,17 +594,16 @@ func (t *measurementTable) decode(c *rowCtx) bool {
 		return false
 	}
 	m := t.out
-	if sub != t.lastSub || len(m.Rows) == 0 {
+	if sub != t.lastSub || m.Len() == 0 {
 		t.lastSub = c.clone(sub)
-		t.lastSubAt = int32(len(m.SubmissionIDs))
-		m.SubmissionIDs = append(m.SubmissionIDs, t.lastSub)
+		m.StartRun(t.lastSub)
 	}
 	measure := int32(-1)
 	if slot != nil {
 		measure = *slot
 	}
 	if measure < 0 {
-		if meas != t.lastMeas || len(m.Rows) == 0 {
+		if meas != t.lastMeas || m.Len() == 0 {
 			t.lastMeAt = m.MeasureIndex(t.measures, meas)
 			t.lastMeas = m.MeasureIDs[t.lastMeAt]
 		}
@@ -618,9 +612,6 @@ func (t *measurementTable) decode(c *rowCtx) bool {
 			*slot = measure
 		}
 	}
-	m.Rows = append(m.Rows, c.row)
-	m.Submission = append(m.Submission, t.lastSubAt)
-	m.Measure = append(m.Measure, measure)
-	m.Flags = append(m.Flags, f)
+	m.Add(c.row, measure, f)
 	return true
 }
