@@ -449,8 +449,8 @@ func decodeEUCArea(c *rowCtx, r *model.EUCArea) {
 // together; a million distinct IDs are not worth a map here, the pipeline looks each run up
 // once), the measure IDs in a dictionary.
 type measurementTable struct {
-	out                 *model.Measurements
-	measures            map[string]int32
+	out               *model.Measurements
+	measures          map[string]int32
 	lastSub, lastMeas string
 	lastMeAt          int32
 	// The measure index of each value of the measure_id column's dictionary (-1 until a row
