@@ -36,8 +36,10 @@ type entityMap struct {
 	others map[ekey]int32
 }
 
-func newEntityMap() entityMap {
-	return entityMap{groups: make(map[uint64]int32), others: make(map[ekey]int32)}
+// newEntityMap returns an empty map with room for about groups groups: grown one insert at a
+// time, a national run's maps rehashed for about a tenth of a second.
+func newEntityMap(groups int) entityMap {
+	return entityMap{groups: make(map[uint64]int32, groups), others: make(map[ekey]int32)}
 }
 
 func (m *entityMap) get(k ekey) (int32, bool) {
@@ -109,9 +111,9 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	ix := &index{
 		year:         y,
 		in:           in,
-		groups:       map[string]*model.Group{},
+		groups:       make(map[string]*model.Group, len(in.Groups)),
 		apmEntityEUC: map[string]string{},
-		entities:     newEntityMap(),
+		entities:     newEntityMap(len(in.Groups)),
 		areas:        areas,
 	}
 
