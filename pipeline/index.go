@@ -93,7 +93,9 @@ type index struct {
 	infos    infoStore
 
 	costGiven bool
-	scores    []model.CategoryScores // of the scores rows, in their order
+	// The category scores of the scores rows: the other entities' in their rows' order, then
+	// the individuals' in the individuals' order.
+	scores []model.CategoryScores
 
 	exceptionStatuses map[string]int // exceptions rows by status, for the run's notes
 
@@ -183,18 +185,21 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 			ix.infos.at(ix.infoIndex(ek(m.Entity))).costMet = true
 		}
 	}
-	// Scores: only the category scores, kept apart from the rows (a third of their size).
-	ix.scores = make([]model.CategoryScores, len(in.Scores))
+	// Scores: only the category scores, kept apart from the rows (a third of their size). The
+	// other entities' come first, in their rows' order; the individuals' follow once their
+	// references are sorted (below). ix.scores never grows past its capacity: the entities
+	// hold pointers into it.
+	ix.scores = make([]model.CategoryScores, 0, len(in.Scores))
 	for i := range in.Scores {
-		ix.scores[i] = in.Scores[i].CategoryScores
 		if key, ok := individualRefKey(in.Scores[i].Entity); ok {
 			refs = append(refs, radix.Item{Key: key, Tag: refScore, Pos: int32(i)})
 			continue
 		}
-		ix.infos.at(ix.infoIndex(ek(in.Scores[i].Entity))).score = &ix.scores[i]
+		ix.scores = append(ix.scores, in.Scores[i].CategoryScores)
+		ix.infos.at(ix.infoIndex(ek(in.Scores[i].Entity))).score = &ix.scores[len(ix.scores)-1]
 	}
 	if consume {
-		in.CostMeasures, in.Scores = nil, nil
+		in.CostMeasures = nil
 	}
 	// Submissions (filed once qualified) of individuals.
 	individualSubmission := make([]bool, len(in.Submissions))
@@ -207,6 +212,21 @@ func buildIndex(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rul
 	// By NPI/TIN, then by table in the order above, then by row: each individual's
 	// applications and submissions are filed in their rows' order, as the other entities' are.
 	radix.Sort(refs)
+	// The individuals' scores are copied in their references' order, which is the
+	// individuals' order, and the references renumbered to the copies: the individuals are
+	// decided, and their clinician scores made, in that order, so that each reads its score
+	// next to the last one read instead of wherever its row lies in the scores table (a cache
+	// miss an individual, twice). The copy's own misses come one after another in a loop that
+	// does nothing else, where the processor overlaps them.
+	for j := range refs {
+		if r := &refs[j]; r.Tag == refScore {
+			ix.scores = append(ix.scores, in.Scores[r.Pos].CategoryScores)
+			r.Pos = int32(len(ix.scores) - 1)
+		}
+	}
+	if consume {
+		in.Scores = nil
+	}
 
 	// Submissions of the other entities, once qualified: the clinicians may still be being
 	// arranged (the longer of the two).
