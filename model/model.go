@@ -166,16 +166,19 @@ type Date struct {
 
 // Clinician is one row of `clinicians`: an NPI billing under a TIN, optionally for one of the
 // two determination-period segments.
+//
+// The small fields are together, so that they share one word: a national file has 1.65 million
+// rows (152 bytes each).
 type Clinician struct {
 	Row                     int // 1-based data row (CSV: line number)
 	NPI, TIN                string
 	ClinicianType           string // vocabulary of the contract; "" when null
-	MIPSEligible            bool   // default true
-	Segment                 int    // 0 when not given, else 1 or 2
 	TotalServices           OptCount
 	HospitalServices        OptCount // POS 19/21/22/23
 	ASCServices             OptCount // POS 24
 	PatientFacingEncounters OptCount
+	MIPSEligible            bool    // default true
+	Segment                 uint8   // 0 when not given, else 1 or 2
 	HospitalBased           OptBool // given flags
 	NonPatientFacing        OptBool
 	ASCBased                OptBool

@@ -55,7 +55,7 @@ func TestOptCount(t *testing.T) {
 	if zero.Opt().Valid {
 		t.Error("the zero OptCount is not null")
 	}
-	if n := unsafe.Sizeof(Clinician{}); n != 160 {
-		t.Errorf("Clinician is %d bytes, want 160", n)
+	if n := unsafe.Sizeof(Clinician{}); n != 152 {
+		t.Errorf("Clinician is %d bytes, want 152", n)
 	}
 }

@@ -20,7 +20,7 @@ func TestSortClinicians(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 7, 100, 1000} {
 		cl := make([]model.Clinician, n)
 		for i := range cl {
-			cl[i] = model.Clinician{Row: i + 1, TIN: fmt.Sprintf("%09d", rng.IntN(5)), NPI: fmt.Sprintf("%010d", rng.IntN(7)), Segment: rng.IntN(3)}
+			cl[i] = model.Clinician{Row: i + 1, TIN: fmt.Sprintf("%09d", rng.IntN(5)), NPI: fmt.Sprintf("%010d", rng.IntN(7)), Segment: uint8(rng.IntN(3))}
 		}
 		want := slices.Clone(cl)
 		slices.SortStableFunc(want, func(a, b model.Clinician) int { return compareClinicians(&a, &b) })
@@ -52,7 +52,7 @@ func validClinicians(rng *rand.Rand, n, tins, npis int) []model.Clinician {
 	cl := make([]model.Clinician, n)
 	for i := range cl {
 		cl[i] = model.Clinician{Row: i + 1, TIN: fmt.Sprintf("%09d", rng.IntN(tins)*(999_999_999/tins)),
-			NPI: fmt.Sprintf("%010d", rng.IntN(npis)*(9_999_999_999/npis)), Segment: rng.IntN(3)}
+			NPI: fmt.Sprintf("%010d", rng.IntN(npis)*(9_999_999_999/npis)), Segment: uint8(rng.IntN(3))}
 	}
 	return cl
 }

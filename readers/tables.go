@@ -266,7 +266,7 @@ type pairKey struct{ a, b string }
 type tripleKey struct{ a, b, c string }
 type clinicianKey struct {
 	npiTIN  uint64 // see pairNumber
-	segment int
+	segment uint8
 }
 type costKey struct {
 	e       model.EntityKey // packed small: see model.EntityKey
@@ -357,11 +357,11 @@ func newHandler(name string, in *model.Inputs) handler {
 	panic("readers: unknown table " + name)
 }
 
-func segmentString(s int) string {
+func segmentString(s uint8) string {
 	if s == 0 {
 		return ""
 	}
-	return strconv.Itoa(s)
+	return strconv.Itoa(int(s))
 }
 
 func decodeClinician(c *rowCtx, r *model.Clinician) {
