@@ -232,7 +232,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		npis := make([]byte, 0, n)
 		for i := lo; i < hi; i++ {
 			ind := &ix.individuals[i]
-			facts[i] = ix.clinicianFactsOf(ind)
+			facts[i] = ix.clinicianFactsOf(ix.rowsOf(i))
 			at := len(npis)
 			npis = append(npis, ind.npi...)
 			if len(ind.npi) > 0 {
@@ -247,9 +247,7 @@ func determine(ctx context.Context, y *rules.Year, in *model.Inputs, areas *rule
 		// A run drops the clinicians rows (the largest table, a third of a gigabyte at
 		// national scale) before anything is decided: the collection in indexed takes them
 		// with the tables the index consumed.
-		for i := range ix.individuals {
-			ix.individuals[i].rows = nil
-		}
+		ix.rowStart = nil
 		in.Clinicians = nil
 		indexed()
 	}
@@ -409,7 +407,7 @@ func (ix *index) tinFacts(t *tinIndex) tinFacts {
 	var seen [3]bool
 	for _, m := range t.members {
 		var in [3]bool
-		for _, r := range ix.individuals[m].rows {
+		for _, r := range ix.rowsOf(m) {
 			in[r.Segment] = true
 			seen[r.Segment] = true
 		}
@@ -431,16 +429,19 @@ func (ix *index) tinFacts(t *tinIndex) tinFacts {
 	return f
 }
 
+// indivResult is what deciding an individual found that its group, virtual group, subgroup and
+// APM Entity need. The small fields come first, together (48 bytes, not 64, for each of a
+// national run's 1.5 million individuals).
 type indivResult struct {
 	status    rules.IndividualStatus
 	eligible  bool
 	piReweigh bool // qualifies for PI reweighting as an individual (group.all_clinicians_reweighted)
+	autoEUC   bool
+	neutral   bool // every row is at the performance threshold
 	// piReason is the first reason PI is reweighted for the individual (automatic status or
 	// clinician type, else an approved individual PI hardship), "" when none.
 	piReason string
-	autoEUC  bool
 	best     model.OptFloat // the highest final score of its rows
-	neutral  bool           // every row is at the performance threshold
 }
 
 // individualKey and groupKey are the index keys of an individual and a group.
@@ -454,17 +455,17 @@ func groupKey(tin string) ekey { return ek(model.GroupKey(tin)) }
 // for every individual before any is decided, so that a run can drop the rows first.
 type clinicianFacts struct {
 	status        rules.IndividualStatus
-	clinicianType string // the first row's that gives one
 	eligible      bool   // MIPS eligible in either segment
 	autoEUC       bool   // a given auto_euc flag (either segment), else the practice in an automatic EUC area
+	clinicianType string // the first row's that gives one
 }
 
 // clinicianFactsOf works out the clinicianFacts of one individual from its rows.
-func (ix *index) clinicianFactsOf(ind *individual) clinicianFacts {
-	f := clinicianFacts{status: ix.year.Individual(ind.rows)}
+func (ix *index) clinicianFactsOf(rows []model.Clinician) clinicianFacts {
+	f := clinicianFacts{status: ix.year.Individual(rows)}
 	var autoGiven bool
-	for i := range ind.rows {
-		row := &ind.rows[i]
+	for i := range rows {
+		row := &rows[i]
 		f.eligible = f.eligible || row.MIPSEligible
 		if f.clinicianType == "" {
 			f.clinicianType = row.ClinicianType
@@ -508,7 +509,7 @@ func (ix *index) decideIndividual(ind *individual, cf *clinicianFacts, tf tinFac
 	base := model.Determination{
 		Level:            model.LevelIndividual,
 		NPI:              ind.npi,
-		TIN:              ind.tin,
+		TIN:              ix.tinOf(ind),
 		MIPSEligible:     r.eligible,
 		ClinicianCount:   1,
 		SmallPractice:    tf.small,

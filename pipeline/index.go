@@ -59,13 +59,14 @@ func (m *entityMap) put(k ekey, i int32) {
 	m.others[k] = i
 }
 
-// individual is one NPI/TIN with its rows (one per segment).
+// individual is one NPI/TIN. Its TIN is its tinIndex's (index.tinOf), its rows (one per
+// segment) a window of the sorted clinicians rows (index.rowsOf): 32 bytes for each of a
+// national run's 1.5 million individuals, where a TIN and the rows' slice of its own took 72.
 type individual struct {
-	npi, tin string
-	rows     []model.Clinician
-	tinAt    int32 // position of its TIN in index.tins
-	infoAt   int32 // position of its entityInfo in index.infos, -1 when none (see infoOf)
-	inAPM    bool  // a participant of an APM Entity (by NPI/TIN or by its whole TIN)
+	npi    string
+	tinAt  int32 // position of its TIN in index.tins
+	infoAt int32 // position of its entityInfo in index.infos, -1 when none (see infoOf)
+	inAPM  bool  // a participant of an APM Entity (by NPI/TIN or by its whole TIN)
 }
 
 // tinIndex is one TIN: its individuals (indices into index.individuals, sorted by NPI).
@@ -80,10 +81,13 @@ type index struct {
 	year        *rules.Year
 	in          *model.Inputs
 	individuals []individual // sorted by TIN, NPI
-	tins        []tinIndex   // sorted by TIN
-	tinPos      map[string]int
-	groups      map[string]*model.Group
-	apmNamed    [][]int // for each apm_entities row, the individuals it names (read only)
+	// Individual m's clinicians rows are in.Clinicians[rowStart[m]:rowStart[m+1]] (sorted by
+	// arrangeClinicians); nil once the rows are dropped (determine).
+	rowStart []int32
+	tins     []tinIndex // sorted by TIN
+	tinPos   map[string]int
+	groups   map[string]*model.Group
+	apmNamed [][]int // for each apm_entities row, the individuals it names (read only)
 
 	apmEntityEUC map[string]string // apm_entity_id -> approved application ID
 
@@ -367,10 +371,10 @@ func (ix *index) fileIndividuals(ctx context.Context, workers int, refs []radix.
 		r := -1
 		for m := a; m < b; m++ {
 			ind := &ix.individuals[m]
-			key, ok := radix.PairKey(ind.npi, ind.tin)
+			key, ok := radix.PairKey(ind.npi, ix.tinOf(ind))
 			if !ok {
 				// Filed by entity (invalid IDs, only through Determine): found in the map.
-				if at, found := ix.entities.get(individualKey(ind.npi, ind.tin)); found {
+				if at, found := ix.entities.get(individualKey(ind.npi, ix.tinOf(ind))); found {
 					ind.infoAt = at
 				}
 				continue
@@ -493,6 +497,7 @@ func (ix *index) arrangeClinicians() {
 		}
 	}
 	ix.individuals = make([]individual, 0, nInds)
+	ix.rowStart = make([]int32, 0, nInds+1)
 	ix.tins = make([]tinIndex, 0, nTINs)
 	ix.tinPos = make(map[string]int, nTINs)
 	// A TIN's individuals are consecutive (sorted by TIN): its members are a window of one
@@ -518,10 +523,20 @@ func (ix *index) arrangeClinicians() {
 			ix.tins = append(ix.tins, tinIndex{tin: c.TIN, infoAt: -1})
 			first = n
 		}
-		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tin: c.TIN, rows: cl[lo:hi:hi], tinAt: int32(len(ix.tins) - 1), infoAt: -1})
+		ix.individuals = append(ix.individuals, individual{npi: c.NPI, tinAt: int32(len(ix.tins) - 1), infoAt: -1})
+		ix.rowStart = append(ix.rowStart, int32(lo))
 		ix.tins[len(ix.tins)-1].members = seq[first : n+1 : n+1]
 		lo = hi
 	}
+	ix.rowStart = append(ix.rowStart, int32(len(cl)))
+}
+
+// tinOf returns the TIN of individual ind.
+func (ix *index) tinOf(ind *individual) string { return ix.tins[ind.tinAt].tin }
+
+// rowsOf returns the clinicians rows of individual m, until determine drops them.
+func (ix *index) rowsOf(m int) []model.Clinician {
+	return ix.in.Clinicians[ix.rowStart[m]:ix.rowStart[m+1]:ix.rowStart[m+1]]
 }
 
 // qualifying reports, for each submission, whether it is a qualifying data submission in its

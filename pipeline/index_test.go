@@ -83,12 +83,18 @@ func TestArrangeCliniciansKeysAsStrings(t *testing.T) {
 		t.Fatalf("%d individuals in %d TINs by keys, %d in %d by strings",
 			len(byKeys.individuals), len(byKeys.tins), len(byStrings.individuals), len(byStrings.tins))
 	}
-	for i, a := range byKeys.individuals {
-		b := byStrings.individuals[i]
-		if a.npi != b.npi || a.tin != b.tin || a.tinAt != b.tinAt || !slices.Equal(a.rows, b.rows) {
-			t.Fatalf("individual %d: %s/%s (TIN %d, %d rows) by keys, %s/%s (TIN %d, %d rows) by strings",
-				i, a.npi, a.tin, a.tinAt, len(a.rows), b.npi, b.tin, b.tinAt, len(b.rows))
+	for i := range byKeys.individuals {
+		a, b := &byKeys.individuals[i], &byStrings.individuals[i]
+		at, bt := byKeys.tinOf(a), byStrings.tinOf(b)
+		ar, br := byKeys.rowsOf(i), byStrings.rowsOf(i)
+		if a.npi != b.npi || at != bt || a.tinAt != b.tinAt || !slices.Equal(ar, br) || len(ar) == 0 ||
+			ar[0].NPI != a.npi || ar[0].TIN != at {
+			t.Fatalf("individual %d: %s/%s (TIN %d, rows %+v) by keys, %s/%s (TIN %d, rows %+v) by strings",
+				i, a.npi, at, a.tinAt, ar, b.npi, bt, b.tinAt, br)
 		}
+	}
+	if n := len(byKeys.individuals); byKeys.rowStart[n] != int32(len(cl)) {
+		t.Fatalf("the last individual's rows end at %d, want %d", byKeys.rowStart[n], len(cl))
 	}
 	for i, a := range byKeys.tins {
 		b := byStrings.tins[i]

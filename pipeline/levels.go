@@ -238,7 +238,7 @@ func (ix *index) subgroups(lv *levels, tins []tinFacts, inds []indivResult, grou
 		eligible := false
 		for _, m := range members {
 			eligible = eligible || inds[m].eligible
-			lv.members = append(lv.members, model.Member{Level: model.LevelSubgroup, SubgroupID: id, TIN: ix.individuals[m].tin, NPI: ix.individuals[m].npi})
+			lv.members = append(lv.members, model.Member{Level: model.LevelSubgroup, SubgroupID: id, TIN: ix.tinOf(&ix.individuals[m]), NPI: ix.individuals[m].npi})
 		}
 		g.ClinicianCount, g.MIPSEligible = len(members), eligible
 		k := ek(model.SubgroupKey(id, ""))
@@ -358,7 +358,7 @@ func (ix *index) apmEntity(id, typ string, participants []int, inds []indivResul
 			npis[ind.npi] = true
 			c.add(r)
 		}
-		members[j] = model.Member{Level: model.LevelAPMEntity, APMEntityID: id, TIN: ind.tin, NPI: ind.npi}
+		members[j] = model.Member{Level: model.LevelAPMEntity, APMEntityID: id, TIN: ix.tinOf(ind), NPI: ind.npi}
 		reason := r.piReason
 		if reason == "" {
 			// An approved group PI hardship for the participant's TIN also leaves it out.
@@ -369,7 +369,7 @@ func (ix *index) apmEntity(id, typ string, participants []int, inds []indivResul
 				}
 			}
 		}
-		p := model.APMParticipantResult{APMEntityID: id, TIN: ind.tin, NPI: ind.npi, PIScoreUsed: ix.participantPI(ind)}
+		p := model.APMParticipantResult{APMEntityID: id, TIN: ix.tinOf(ind), NPI: ind.npi, PIScoreUsed: ix.participantPI(ind)}
 		if r.eligible {
 			eligible++
 			if reason != "" {

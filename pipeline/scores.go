@@ -52,7 +52,7 @@ func (ix *index) clinicianScores(ctx context.Context, workers int, inds []indivR
 func (ix *index) clinicianScore(i int, inds []indivResult, groups []groupFacts, lv *levels) model.ClinicianScore {
 	ind := &ix.individuals[i]
 	r := &inds[i]
-	cs := model.ClinicianScore{NPI: ind.npi, TIN: ind.tin, PaymentYear: ix.year.PaymentYear}
+	cs := model.ClinicianScore{NPI: ind.npi, TIN: ix.tinOf(ind), PaymentYear: ix.year.PaymentYear}
 	cs.IndividualFinalScore = r.best
 	cs.GroupFinalScore = groups[ind.tinAt].best
 	cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf[i])
@@ -62,7 +62,7 @@ func (ix *index) clinicianScore(i int, inds []indivResult, groups []groupFacts, 
 		cs.VirtualGroupFinalScore = lv.vgScores[vg]
 	}
 	if r.autoEUC && r.neutral {
-		entityData := inVG || ix.submitted(model.GroupKey(ind.tin))
+		entityData := inVG || ix.submitted(model.GroupKey(ix.tinOf(ind)))
 		for _, s := range lv.sgOf[i] {
 			entityData = entityData || ix.submitted(model.SubgroupKey(lv.sgIDs[s], ""))
 		}
