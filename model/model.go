@@ -244,17 +244,19 @@ type Exception struct {
 	DecidedAt     Date
 }
 
-// Submission is one row of `submissions`: a measurement set.
+// Submission is one row of `submissions`: a measurement set. Of submission_method and
+// cehrt_id the rules read only whether the method is claims and whether an ID is given: the
+// values are validated by the readers and not kept (a national file has a million rows).
 type Submission struct {
 	Row              int
 	SubmissionID     string
 	Entity           EntityKey
 	Pathway          Pathway // default traditional
 	Category         Category
-	SubmissionMethod string
 	PerformanceStart Date
 	PerformanceEnd   Date
-	CEHRTID          string
+	Claims           bool // submission_method is claims
+	CEHRT            bool // a cehrt_id is given
 }
 
 // Measurement is one row of `measurements`, as the rules read it: which of numerator,

@@ -317,7 +317,7 @@ func (ix *index) fileSubmission(inf *entityInfo, s *model.Submission, qualifies 
 		}
 		d = &inf.data[len(inf.data)-1].cats
 	}
-	sub := rules.Submission{ID: s.SubmissionID, Claims: s.SubmissionMethod == "claims"}
+	sub := rules.Submission{ID: s.SubmissionID, Claims: s.Claims}
 	if d[s.Category] == nil {
 		d[s.Category] = sl.subs.one(sub)
 	} else {

@@ -261,8 +261,8 @@ func TestDecode(t *testing.T) {
 		},
 		Submissions: []model.Submission{
 			{Row: 2, SubmissionID: "SUB-1", Entity: model.SubgroupKey("SG1", "012345678"),
-				Pathway: model.PathwayMVP, Category: model.PI, SubmissionMethod: "ehr",
-				PerformanceStart: date("2025-01-01"), PerformanceEnd: date("2025-06-30"), CEHRTID: "0015H"},
+				Pathway: model.PathwayMVP, Category: model.PI,
+				PerformanceStart: date("2025-01-01"), PerformanceEnd: date("2025-06-30"), CEHRT: true},
 			{Row: 3, SubmissionID: "SUB-2", Entity: model.GroupKey("012345678"), Pathway: model.PathwayTraditional, Category: model.IA},
 		},
 		Measurements: model.MeasurementsOf(

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -423,10 +424,15 @@ func decodeSubmission(c *rowCtx, r *model.Submission) {
 	if cat := c.enum(8, true, submissionCats); cat != "" {
 		r.Category, _ = model.ParseCategory(cat)
 	}
-	r.SubmissionMethod = c.lowerIn(9)
+	if m, ok := c.present(9, false); ok {
+		if hasUpper(m) {
+			m = strings.ToLower(m) // as lowerIn
+		}
+		r.Claims = m == "claims"
+	}
 	r.PerformanceStart = c.date(10)
 	r.PerformanceEnd = c.date(11)
-	r.CEHRTID = c.textIn(12)
+	_, r.CEHRT = c.present(12, false)
 }
 
 func decodeEUCArea(c *rowCtx, r *model.EUCArea) {

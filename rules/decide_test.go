@@ -160,7 +160,7 @@ func TestFinalScore(t *testing.T) {
 
 func TestQualifies(t *testing.T) {
 	day := func(y, m, d int) model.Date { return model.Date{Days: daysFromCivil(y, m, d), Valid: true} }
-	datesOnly := &model.Submission{Category: model.PI, PerformanceStart: day(2025, 1, 1), PerformanceEnd: day(2025, 12, 31), CEHRTID: "0015HBCDE12345F"}
+	datesOnly := &model.Submission{Category: model.PI, PerformanceStart: day(2025, 1, 1), PerformanceEnd: day(2025, 12, 31), CEHRT: true}
 	full := piComplete()
 	y24, y25 := mustYear(t, 2024), mustYear(t, 2025)
 	// rules.md section 4: in 2024 dates and a CEHRT ID are data; in 2025 they are not.
@@ -179,7 +179,7 @@ func TestQualifies(t *testing.T) {
 		t.Error("2025: a PI period shorter than 180 days is not qualifying")
 	}
 	noCEHRT := *datesOnly
-	noCEHRT.CEHRTID = ""
+	noCEHRT.CEHRT = false
 	if y25.Qualifies(&noCEHRT, full) {
 		t.Error("2025: PI without a CEHRT ID is not qualifying")
 	}

@@ -61,7 +61,7 @@ func piSubmission(startY, startM, startD, endY, endM, endD int) *model.Submissio
 		Category:         model.PI,
 		PerformanceStart: model.Date{Days: daysFromCivil(startY, startM, startD), Valid: true},
 		PerformanceEnd:   model.Date{Days: daysFromCivil(endY, endM, endD), Valid: true},
-		CEHRTID:          "0015HBCDE12345F",
+		CEHRT:            true,
 	}
 }
 
@@ -197,7 +197,7 @@ func TestPIAnyData2024(t *testing.T) {
 func TestPIExclusionAnsweredYes(t *testing.T) {
 	y := mustYear(t, 2025)
 	day := func(m, d int) model.Date { return model.Date{Days: daysFromCivil(2025, m, d), Valid: true} }
-	s := &model.Submission{Category: model.PI, PerformanceStart: day(1, 1), PerformanceEnd: day(12, 31), CEHRTID: "0015HBCDE12345F"}
+	s := &model.Submission{Category: model.PI, PerformanceStart: day(1, 1), PerformanceEnd: day(12, 31), CEHRT: true}
 	ms := piWith(piWithout(piComplete(), "PI_EP_1"), piYes("PI_LVPP_1"))
 	if !y.Qualifies(s, ms) {
 		t.Error("PI_LVPP_1 = yes claims the e-Prescribing exclusion")

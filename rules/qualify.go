@@ -12,7 +12,7 @@ import (
 // answer).
 func (y *Year) Qualifies(s *model.Submission, ms []model.Measurement) bool {
 	if y.Qualifying.Criteria == CriteriaAnyData {
-		return len(ms) > 0 || s.PerformanceStart.Valid || s.PerformanceEnd.Valid || s.CEHRTID != ""
+		return len(ms) > 0 || s.PerformanceStart.Valid || s.PerformanceEnd.Valid || s.CEHRT
 	}
 	switch s.Category {
 	case model.Quality:
@@ -36,7 +36,7 @@ func (y *Year) Qualifies(s *model.Submission, ms []model.Measurement) bool {
 }
 
 func (y *Year) piQualifies(s *model.Submission, ms []model.Measurement) bool {
-	if s.CEHRTID == "" || !s.PerformanceStart.Valid || !s.PerformanceEnd.Valid {
+	if !s.CEHRT || !s.PerformanceStart.Valid || !s.PerformanceEnd.Valid {
 		return false
 	}
 	days := int(s.PerformanceEnd.Days-s.PerformanceStart.Days) + 1
