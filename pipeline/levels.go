@@ -20,13 +20,47 @@ type levels struct {
 	vgOfTIN  []int32          // TIN (position in index.tins) -> index into vgScores, -1 for none; nil when no TIN is in one
 	vgScores []model.OptFloat // best final score of each virtual group
 	vgIDs    []string         // virtual group ID of each vgScores
-	sgOf     [][]int          // individual -> subgroups (index into sgScores)
+	sgOf     lists            // individual -> subgroups (index into sgScores)
 	sgScores []model.OptFloat // best final score of each subgroup
-	apmOf    [][]int          // individual -> APM Entities (index into apmScores)
+	apmOf    lists            // individual -> APM Entities (index into apmScores)
 	apmScore []model.OptFloat // best final score of each APM Entity
 	apmIDs   []string         // APM Entity ID of each apmScore
 	sgIDs    []string         // subgroup ID of each sgScores
 }
+
+// lists maps individuals (by index) to lists of numbers (their subgroups, their APM
+// Entities), added to one pair at a time and then made into one array by finish: a national
+// run has 1.5 million individuals, 40% of them in an APM Entity, where a slice each took 36 MB
+// (and 600,000 small allocations for the collector to mark) per map.
+type lists struct {
+	pairs   [][2]int32 // (individual, number), in the order added, until finish
+	offsets []int32    // individual m's numbers are values[offsets[m]:offsets[m+1]]
+	values  []int32
+}
+
+// add adds v to individual m's list.
+func (l *lists) add(m, v int) { l.pairs = append(l.pairs, [2]int32{int32(m), int32(v)}) }
+
+// finish makes the lists of n individuals, each in the order its numbers were added.
+func (l *lists) finish(n int) {
+	l.offsets = make([]int32, n+1)
+	for _, p := range l.pairs {
+		l.offsets[p[0]+1]++
+	}
+	for m := range n {
+		l.offsets[m+1] += l.offsets[m]
+	}
+	l.values = make([]int32, len(l.pairs))
+	next := slices.Clone(l.offsets[:n])
+	for _, p := range l.pairs {
+		l.values[next[p[0]]] = p[1]
+		next[p[0]]++
+	}
+	l.pairs = nil
+}
+
+// of returns individual m's list (finish must have been called).
+func (l *lists) of(m int) []int32 { return l.values[l.offsets[m]:l.offsets[m+1]] }
 
 // inVirtualGroup records that TIN at (of n TINs) is in virtual group vg, unless it is already
 // in an earlier one.
@@ -66,7 +100,7 @@ func bestScore(rows []model.Determination) model.OptFloat {
 // and 6). They depend on the individual and group results, and there are few of them, so they
 // are evaluated after the parallel stages.
 func (ix *index) decideLevels(ctx context.Context, workers int, tins []tinFacts, inds []indivResult, groups []groupFacts) (levels, error) {
-	lv := levels{sgOf: make([][]int, len(ix.individuals)), apmOf: make([][]int, len(ix.individuals))}
+	lv := levels{}
 	ix.virtualGroups(&lv, tins, inds)
 	from := len(lv.rows)
 	ix.subgroups(&lv, tins, inds, groups)
@@ -74,6 +108,8 @@ func (ix *index) decideLevels(ctx context.Context, workers int, tins []tinFacts,
 	// affiliated TIN, then subgroup_id and pathway.
 	slices.SortStableFunc(lv.rows[from:], func(a, b model.Determination) int { return cmp.Compare(a.TIN, b.TIN) })
 	err := ix.apmEntities(ctx, workers, &lv, inds)
+	lv.sgOf.finish(len(ix.individuals))
+	lv.apmOf.finish(len(ix.individuals))
 	return lv, err
 }
 
@@ -252,7 +288,7 @@ func (ix *index) subgroups(lv *levels, tins []tinFacts, inds []indivResult, grou
 		}
 		lv.rows = append(lv.rows, rows...)
 		for _, m := range members {
-			lv.sgOf[m] = append(lv.sgOf[m], len(lv.sgScores))
+			lv.sgOf.add(m, len(lv.sgScores))
 		}
 		lv.sgScores = append(lv.sgScores, bestScore(rows))
 		lv.sgIDs = append(lv.sgIDs, id)
@@ -333,7 +369,7 @@ func (ix *index) apmEntities(ctx context.Context, workers int, lv *levels, inds 
 	}
 	for _, e := range entities {
 		for _, m := range e.participants {
-			lv.apmOf[m] = append(lv.apmOf[m], len(lv.apmScore))
+			lv.apmOf.add(m, len(lv.apmScore))
 		}
 		lv.rows = append(lv.rows, e.rows...)
 		lv.apmScore = append(lv.apmScore, bestScore(e.rows))

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,5 +111,26 @@ func TestLevelStatements(t *testing.T) {
 				t.Errorf("automatic EUC clinician: picked %s %v (individual %v)", cs.Picked, cs.FinalScore, cs.IndividualFinalScore)
 			}
 		}
+	}
+}
+
+// lists gives each individual its numbers in the order they were added, across other
+// individuals' additions; an individual with none has an empty list.
+func TestLists(t *testing.T) {
+	var l lists
+	for _, p := range [][2]int{{3, 7}, {0, 1}, {3, 2}, {5, 9}, {3, 4}, {0, 0}} {
+		l.add(p[0], p[1])
+	}
+	l.finish(6)
+	want := [][]int32{{1, 0}, nil, nil, {7, 2, 4}, nil, {9}}
+	for m, w := range want {
+		if got := l.of(m); !slices.Equal(got, w) {
+			t.Errorf("individual %d: %v, want %v", m, got, w)
+		}
+	}
+	var none lists
+	none.finish(2)
+	if len(none.of(0)) != 0 || len(none.of(1)) != 0 {
+		t.Error("no additions: lists not empty")
 	}
 }

@@ -23,7 +23,7 @@ func (ix *index) submitted(k model.EntityKey) bool {
 }
 
 // maxOf returns the highest valid score among candidates.
-func maxOf(scores []model.OptFloat, idx []int) model.OptFloat {
+func maxOf(scores []model.OptFloat, idx []int32) model.OptFloat {
 	var best model.OptFloat
 	for _, i := range idx {
 		if s := scores[i]; s.Valid && (!best.Valid || s.V > best.V) {
@@ -55,18 +55,18 @@ func (ix *index) clinicianScore(i int, inds []indivResult, groups []groupFacts, 
 	cs := model.ClinicianScore{NPI: ind.npi, TIN: ix.tinOf(ind), PaymentYear: ix.year.PaymentYear}
 	cs.IndividualFinalScore = r.best
 	cs.GroupFinalScore = groups[ind.tinAt].best
-	cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf[i])
-	cs.APMEntityFinalScore = maxOf(lv.apmScore, lv.apmOf[i])
+	cs.SubgroupFinalScore = maxOf(lv.sgScores, lv.sgOf.of(i))
+	cs.APMEntityFinalScore = maxOf(lv.apmScore, lv.apmOf.of(i))
 	vg, inVG := lv.virtualGroupOf(ind.tinAt)
 	if inVG {
 		cs.VirtualGroupFinalScore = lv.vgScores[vg]
 	}
 	if r.autoEUC && r.neutral {
 		entityData := inVG || ix.submitted(model.GroupKey(ix.tinOf(ind)))
-		for _, s := range lv.sgOf[i] {
+		for _, s := range lv.sgOf.of(i) {
 			entityData = entityData || ix.submitted(model.SubgroupKey(lv.sgIDs[s], ""))
 		}
-		for _, a := range lv.apmOf[i] {
+		for _, a := range lv.apmOf.of(i) {
 			entityData = entityData || ix.submitted(model.APMEntityKey(lv.apmIDs[a]))
 		}
 		if entityData {
