@@ -100,14 +100,8 @@ func (c *collector) collectOnce(at int64) (stop func()) {
 }
 
 // heapHeadroomPercent is how far above the live heap at the end of the read (the input rows,
-// just collected) capHeap lets the heap grow for the rest of the run. It was 50 until the
-// read collected once on its way (collectOnce, twelfth round): the read then held less (a
-// national run's heap ended at 1.16 GB, 0.71 GB live), the cap fell to what it held, and the
-// index, which adds about 0.6 GB to the rows, collected twice at the cap finding little
-// garbage, the determine stage three times: eight collections. With 90 (a cap of 1.35 GB),
-// six, fewer page faults and faster in three of four alternated national runs, for a peak
-// resident memory of about 1.41 GB (1.46 GB before the read collected at all).
-const heapHeadroomPercent = 90
+// just collected) capHeap lets the heap grow for the rest of the run.
+const heapHeadroomPercent = 50
 
 // capHeap, called right after a collection at the end of the read, caps the heap for the rest
 // of the run at the live heap (the input rows) plus some room (heapCap): a soft memory limit,

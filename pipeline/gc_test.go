@@ -44,17 +44,17 @@ func TestContainerMemory(t *testing.T) {
 	}
 }
 
-// The heap cap is the live heap plus 90%, with at least 512 MiB of room, and at least the
+// The heap cap is the live heap plus half, with at least 512 MiB of room, and at least the
 // memory the run holds.
 func TestHeapCap(t *testing.T) {
 	for _, c := range []struct{ live, held, want int64 }{
 		{0, 0, 512 << 20},
 		{124 << 20, 400 << 20, 636 << 20}, // 150,000 clinicians' rows
-		{600 << 20, 0, 1140 << 20},
-		{1000 << 20, 1100 << 20, 1900 << 20},
-		{710 << 20, 1160 << 20, 1349 << 20},  // the twelfth round's national run
-		{900 << 20, 1580 << 20, 1710 << 20},  // about the eleventh round's: held more than live plus half, not plus 90%
-		{1000 << 20, 2000 << 20, 2000 << 20}, // the read held more
+		{1024 << 20, 1100 << 20, 1536 << 20},
+		{1026 << 20, 0, 1539 << 20},
+		{1240 << 20, 1900 << 20, 1900 << 20}, // the tenth round's national run
+		{904 << 20, 1580 << 20, 1580 << 20},  // the eleventh's: the read held more than live plus half
+		{904 << 20, 1300 << 20, 1416 << 20},
 	} {
 		if got := heapCap(c.live, c.held); got != c.want {
 			t.Errorf("heapCap(%d MiB live, %d MiB held) = %d MiB, want %d MiB", c.live>>20, c.held>>20, got>>20, c.want>>20)
