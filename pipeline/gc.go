@@ -5,13 +5,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // collector is a run's hold on the Go collector: paused while reading and building the index
@@ -24,8 +22,7 @@ import (
 // finds little garbage, yet at national scale it cost about a third of the read (the mark
 // work, and write barriers on every row appended while a mark runs): measured in the second
 // round, the read took 7-9 s with the collector off against 10-13 s with it on
-// (docs/performance.md). Run collects once between the read and the index, and once during a
-// large read (collectOnce).
+// (docs/performance.md). Run collects once between the read and the index.
 //
 // The collector stays available as a safety net: a soft memory limit of half the machine's
 // memory, or the lower limit already set (the user's GOMEMLIMIT, or limitToContainer's), makes
@@ -52,51 +49,6 @@ func pauseCollector() *collector {
 	debug.SetMemoryLimit(min(c.limit, total/2))
 	c.percent = debug.SetGCPercent(-1)
 	return c
-}
-
-// readCollectAt is the heap size at which a run's read collects once (collectOnce). Most of
-// what a national read allocates it keeps, but not all: its heap grew to about 1.4 GB, 0.65 GB
-// of it garbage (decoding temporaries, the duplicate checks' buffers, slices outgrown), and
-// with the collector paused every byte of it was fresh memory, which this VM's host backs page
-// by page. Collected once at this size, what the read has thrown away by then is reused for
-// the rest of it: peak resident memory about 140 MB lower, less system time and faster in four
-// of four alternated national runs (docs/performance.md, twelfth round). A read whose heap
-// stays below it (150,000 clinicians: about 0.15 GB) does not collect.
-const readCollectAt = 768 << 20
-
-// collectOnce watches the heap from a goroutine until stop is called: the first time the
-// heap's objects reach at bytes, it runs the collector once. stop waits for the watch (and a
-// collection it started) to end. It does nothing unless the run controls the collector.
-func (c *collector) collectOnce(at int64) (stop func()) {
-	if !c.active {
-		return func() {}
-	}
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			metrics.Read(sample)
-			if sample[0].Value.Kind() != metrics.KindUint64 {
-				return
-			}
-			if int64(sample[0].Value.Uint64()) >= at {
-				runtime.GC()
-				return
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-	}
 }
 
 // heapHeadroomPercent is how far above the live heap at the end of the read (the input rows,

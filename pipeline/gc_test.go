@@ -6,9 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"testing"
-	"time"
 )
 
 func TestContainerMemory(t *testing.T) {
@@ -111,62 +109,4 @@ func TestCollector(t *testing.T) {
 		t.Errorf("GOMEMLIMIT set: capped at %d", c.cap)
 	}
 	c.restore()
-}
-
-// collectOnce collects exactly once, when the heap first reaches its size, and not at all
-// below it; stop ends the watch. It changes process-wide settings: not parallel.
-func TestCollectOnce(t *testing.T) {
-	if physicalMemory() <= 0 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		t.Skip("the collector is left alone here (no /proc/meminfo, or GOGC/GOMEMLIMIT set)")
-	}
-	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
-	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
-	cycles := func() uint64 {
-		s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
-		metrics.Read(s)
-		return s[0].Value.Uint64()
-	}
-	heap := func() int64 {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		metrics.Read(s)
-		return int64(s[0].Value.Uint64())
-	}
-	var keep [][]byte
-	garbage := func(n int) {
-		for range n {
-			keep = append(keep, make([]byte, 1<<20))
-		}
-		keep = keep[:0]
-	}
-
-	c := pauseCollector()
-	defer c.restore()
-	runtime.GC()
-	// Below the size: no collection, and stop returns.
-	before := cycles()
-	stop := c.collectOnce(heap() + 256<<20)
-	garbage(64)
-	time.Sleep(50 * time.Millisecond)
-	stop()
-	if n := cycles() - before; n != 0 {
-		t.Errorf("heap below the size: %d collections, want none", n)
-	}
-
-	// Past it: one collection, however far the heap grows after.
-	runtime.GC()
-	before = cycles()
-	stop = c.collectOnce(heap() + 32<<20)
-	garbage(64)
-	deadline := time.Now().Add(5 * time.Second)
-	for cycles() == before && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	for range 4 {
-		garbage(64)
-		time.Sleep(20 * time.Millisecond)
-	}
-	stop()
-	if n := cycles() - before; n != 1 {
-		t.Errorf("heap past the size: %d collections, want 1", n)
-	}
 }

@@ -125,16 +125,13 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	// One recycling pool holds the Arrow buffers of the read and of the write (see bufpool).
 	pool := bufpool.New(readPoolBytes)
 	// The collector is off from the start of the read until the index is built, but for one
-	// collection during a large read and one between the two, and the heap is capped from
-	// then on (see collector).
+	// collection between the two, and the heap is capped from then on (see collector).
 	defer limitToContainer()()
 	gc := pauseCollector()
 	defer gc.restore()
 	var in *model.Inputs
 	err = tm.run(StageRead, func() (err error) {
-		stop := gc.collectOnce(readCollectAt)
 		in, err = readers.ReadAll(ctx, o.InDir, readers.Options{Workers: o.Workers, Allocator: pool})
-		stop()
 		if err == nil {
 			for _, st := range in.Stats {
 				obs.RowsRead(st.Table, int64(st.RowsRead))
