@@ -395,16 +395,19 @@ func (m *Measurements) At(i int) Measurement {
 // is kept in step.
 func (m *Measurements) KeepRuns(keep func(r int) bool, dropped func(row, r int)) {
 	var marks []rowMark
-	k := 0 // the mark numbering row i
+	k := 0                     // the mark numbering the row last asked for
+	rowOf := func(i int) int { // Row(i) for i in increasing order
+		for k+1 < len(m.rowMarks) && m.rowMarks[k+1].at <= i {
+			k++
+		}
+		return m.rowMarks[k].row + i - m.rowMarks[k].at
+	}
 	n, runs := 0, 0
 	for r := range m.RunStarts {
 		lo, hi := m.Run(r)
 		if !keep(r) {
 			for i := lo; i < hi; i++ {
-				for k+1 < len(m.rowMarks) && m.rowMarks[k+1].at <= i {
-					k++
-				}
-				dropped(m.rowMarks[k].row+i-m.rowMarks[k].at, r)
+				dropped(rowOf(i), r)
 			}
 			continue
 		}
@@ -414,10 +417,7 @@ func (m *Measurements) KeepRuns(keep func(r int) bool, dropped func(row, r int))
 		}
 		runs++
 		for i := lo; i < hi; i++ {
-			for k+1 < len(m.rowMarks) && m.rowMarks[k+1].at <= i {
-				k++
-			}
-			row := m.rowMarks[k].row + i - m.rowMarks[k].at
+			row := rowOf(i)
 			if j := len(marks); j == 0 || marks[j-1].row+n-marks[j-1].at != row {
 				marks = append(marks, rowMark{at: n, row: row})
 			}
