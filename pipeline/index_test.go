@@ -76,6 +76,7 @@ func TestArrangeCliniciansKeysAsStrings(t *testing.T) {
 	}
 	byKeys := &index{in: &model.Inputs{Clinicians: slices.Clone(cl)}}
 	byKeys.arrangeClinicians()
+	byKeys.mapTINs()
 	byStrings := &index{in: &model.Inputs{Clinicians: sorted}}
 	byStrings.arrangeClinicians()
 
