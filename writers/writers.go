@@ -5,7 +5,6 @@
 package writers
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -307,7 +306,7 @@ type Stream[T any] struct {
 	r      *Run
 	table  string
 	file   string // the table's file name
-	out    bufferedFile
+	out    *bufferedFile
 	tw     tableWriter[T]
 	rows   int
 	err    error // the first error: every later call returns it
@@ -348,8 +347,8 @@ func openStream[T any](r *Run, table string, fields []field[T]) (*Stream[T], err
 		return nil, fmt.Errorf("writers: %w", err)
 	}
 	s.out = f
-	if s.tw, err = newTableWriter(r.ctx, f.w, fields, r.cfg); err != nil {
-		f.f.Close()
+	if s.tw, err = newTableWriter(r.ctx, f, fields, r.cfg); err != nil {
+		f.abandon()
 		return nil, fmt.Errorf("writers: %s: %w", s.file, err)
 	}
 	if r.streams == nil {
@@ -388,7 +387,7 @@ func (s *Stream[T]) Close() error {
 	if err == nil {
 		err = s.out.finish()
 	} else {
-		s.out.f.Close()
+		s.out.abandon()
 	}
 	if err == nil {
 		err = hook("table:" + s.table)
@@ -403,7 +402,7 @@ func (s *Stream[T]) abort() {
 	if !s.closed {
 		s.closed = true
 		s.tw.abort()
-		s.out.f.Close()
+		s.out.abandon()
 	}
 }
 
@@ -644,38 +643,20 @@ func WriteFile(path string, fn func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(f.w); err != nil {
-		f.f.Close()
+	if err := fn(f); err != nil {
+		f.abandon()
 		return err
 	}
 	return f.finish()
 }
 
-// bufferedFile is a new file written through a buffer; finish makes it complete on disk.
-type bufferedFile struct {
-	f *os.File
-	w *bufio.Writer
-}
-
 // createFile creates path, which must not exist.
-func createFile(path string) (bufferedFile, error) {
+func createFile(path string) (*bufferedFile, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return bufferedFile{}, err
+		return nil, err
 	}
-	return bufferedFile{f, bufio.NewWriterSize(f, 1<<20)}, nil
-}
-
-// finish flushes, syncs and closes the file.
-func (b bufferedFile) finish() error {
-	err := b.w.Flush()
-	if err == nil {
-		err = b.f.Sync()
-	}
-	if cerr := b.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return newBufferedFile(f), nil
 }
 
 // SyncDir syncs a directory, so the renames into it are durable (a no-op on Windows).
