@@ -29,7 +29,10 @@ func (y *Year) FinalScore(d *Decision, s *model.CategoryScores) (score model.Opt
 		if !sc.Valid {
 			return model.OptFloat{}, true
 		}
-		total += float64(w) * sc.V
+		// The conversion rounds the product before it is added (the Go spec): the compiler may
+		// otherwise fuse the two into one FMA instruction on processors that have it (a
+		// GOAMD64=v3 build, arm64), and a score could then differ in its last bit between builds.
+		total += float64(float64(w) * sc.V)
 	}
 	v := total / 100
 	if b := s.ComplexPatientBonus(); b.Valid {
