@@ -133,13 +133,29 @@ func run() error {
 			fmt.Fprintf(os.Stderr, "  round %d/%d  %-20s n=%-8d %s\n", round+1, rounds, j.name, j.scale, r.wall.Round(time.Millisecond))
 		}
 	}
+	// The ratio to DuckDB round by round as well: the two ran minutes apart at most, so each
+	// round's ratio sees one stretch of the machine's drift, which the ratio of the medians
+	// (each job's median run from a different round, perhaps) does not.
+	paired := map[int][]float64{}
+	for _, j := range jobs {
+		if j.name != "reweigh run" {
+			continue
+		}
+		for _, d := range jobs {
+			if d.name == "duckdb reference" && d.scale == j.scale {
+				for r := range j.runs {
+					paired[j.scale] = append(paired[j.scale], j.runs[r].wall.Seconds()/d.runs[r].wall.Seconds())
+				}
+			}
+		}
+	}
 	var results []result
 	for _, j := range jobs {
 		r := typical(j.runs)
 		r.name, r.scale, r.rows = j.name, j.scale, j.rows
 		results = append(results, r)
 	}
-	report(results)
+	report(results, paired)
 	return nil
 }
 
@@ -303,7 +319,7 @@ func floor(ctx context.Context, in, out string) error {
 	})
 }
 
-func report(rs []result) {
+func report(rs []result, paired map[int][]float64) {
 	fmt.Printf("\n%-10s %-20s %10s %10s %10s %12s\n", "rows", "job", "wall", "cpu", "peak RSS", "rows/s")
 	for _, r := range rs {
 		fmt.Printf("%-10d %-20s %9.2fs %9.2fs %7.0f MiB %12.0f\n", r.scale, r.name, r.wall.Seconds(), r.cpu.Seconds(),
@@ -326,6 +342,14 @@ func report(rs []result) {
 		fmt.Printf("n=%d: reweigh/duckdb %.2f (target <= 1.0), reweigh/floor %.2f (target <= 2.0), peak RSS %.0f MiB (target < 2048; in 2 GiB: %.0f MiB, %.2fs)\n", n,
 			rw.wall.Seconds()/dk.wall.Seconds(), rw.wall.Seconds()/fl.wall.Seconds(), float64(rw.rss)/(1<<20),
 			float64(by["reweigh run, 2 GiB"][n].rss)/(1<<20), by["reweigh run, 2 GiB"][n].wall.Seconds())
+		if rs := paired[n]; len(rs) > 0 {
+			fmt.Printf("  reweigh/duckdb round by round:")
+			for _, r := range rs {
+				fmt.Printf(" %.2f", r)
+			}
+			sorted := slices.Sorted(slices.Values(rs))
+			fmt.Printf(" (median %.2f)\n", sorted[(len(sorted)-1)/2])
+		}
 	}
 	if len(scales) >= 2 {
 		a, b := by["reweigh run"][scales[0]], by["reweigh run"][scales[len(scales)-1]]
