@@ -60,8 +60,9 @@ func TestHeapCap(t *testing.T) {
 	}
 }
 
-// A run's collector: off while reading, capped after the read, back on under the cap, and
-// everything as before at the end. It changes process-wide settings: not parallel.
+// A run's collector: off while reading and building the index, its cap worked out after the
+// read, back on under the cap (at least the memory held by then), and everything as before at
+// the end. It changes process-wide settings: not parallel.
 func TestCollector(t *testing.T) {
 	if physicalMemory() <= 0 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		t.Skip("the collector is left alone here (no /proc/meminfo, or GOGC/GOMEMLIMIT set)")
@@ -78,18 +79,30 @@ func TestCollector(t *testing.T) {
 	}
 	runtime.GC()
 	c.capHeap()
-	capped := debug.SetMemoryLimit(-1)
-	if capped != c.cap || capped < minHeapHeadroom || capped >= physicalMemory()/2 {
-		t.Errorf("capped: limit %d, cap %d", capped, c.cap)
+	planned := c.cap
+	if l := debug.SetMemoryLimit(-1); l != physicalMemory()/2 {
+		t.Errorf("after the read: limit %d, want it still half the memory (no cap while the index is built)", l)
 	}
+	if planned < minHeapHeadroom || planned >= physicalMemory()/2 {
+		t.Errorf("after the read: cap %d", planned)
+	}
+	// The index makes the process hold more than the cap: resume raises the cap to it.
+	index := make([]byte, planned+64<<20)
+	for i := 0; i < len(index); i += 4096 {
+		index[i] = 1
+	}
+	index = nil
+	runtime.GC()
+	_, held, _ := heapNow()
 	c.resume()
 	c.resume()
 	if p := debug.SetGCPercent(-1); p != 100 {
 		t.Errorf("resumed: GOGC %d, want 100", p)
 	}
 	debug.SetGCPercent(100)
-	if l := debug.SetMemoryLimit(-1); l != capped {
-		t.Errorf("resumed: limit %d, want the cap %d", l, capped)
+	capped := debug.SetMemoryLimit(-1)
+	if capped != c.cap || capped < planned || capped < held-64<<20 {
+		t.Errorf("resumed: limit %d, cap %d, want at least the planned cap %d and about the memory held %d", capped, c.cap, planned, held)
 	}
 	c.restore()
 	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {

@@ -125,7 +125,7 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 	// One recycling pool holds the Arrow buffers of the read and of the write (see bufpool).
 	pool := bufpool.New(readPoolBytes)
 	// The collector is off from the start of the read until the index is built, but for one
-	// collection between the two, and the heap is capped from then on (see collector).
+	// collection between the two, and the heap is capped once the index is built (see collector).
 	defer limitToContainer()()
 	gc := pauseCollector()
 	defer gc.restore()
@@ -241,9 +241,9 @@ func Run(ctx context.Context, set *rules.Set, o Options) (*Summary, error) {
 			// The rows only the index needs (ten million measurements at national scale)
 			// and the clinicians rows are gone, and the collector, paused since the read, runs
 			// once: what comes next reuses their pages (fresh pages are much of a run's system
-			// time in a VM).
-			gc.resume()
+			// time in a VM). Then it resumes, under the heap cap (see collector).
 			runtime.GC()
+			gc.resume()
 		}, streams)
 		if res != nil {
 			res.Determinations, res.ClinicianScores = kept, keptScores
