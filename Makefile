@@ -36,7 +36,7 @@ demo: build
 bench: build
 	$(GO) build -o bin/reweigh-bench ./bench
 	bin/reweigh-bench -reweigh $(BIN) -cache bench/cache -scales 150000,1500000
-	$(GO) test -run '^$$' -bench . -benchmem ./readers ./rules ./pipeline ./writers
+	GOAMD64=$(GOAMD64) $(GO) test -run '^$$' -bench . -benchmem ./readers ./rules ./pipeline ./writers
 
 # Refreshes cmd/reweigh/default.pgo, the CPU profile `go build` optimizes the reweigh command
 # with (profile-guided optimization: docs/performance.md, eleventh round): three national runs
