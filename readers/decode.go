@@ -291,17 +291,18 @@ func (c *rowCtx) textIn(i int) string {
 	return c.in(i, s)
 }
 
-// lowerIn returns the trimmed cell lower-cased and interned ("" for null).
-func (c *rowCtx) lowerIn(i int) string {
+// lower returns the trimmed cell lower-cased ("" for null), not copied: it aliases the batch
+// (see in).
+func (c *rowCtx) lower(i int) string {
 	s, ok := c.present(i, false)
-	if !ok {
-		return ""
-	}
-	if hasUpper(s) {
+	if ok && hasUpper(s) {
 		s = strings.ToLower(s)
 	}
-	return c.in(i, s)
+	return s
 }
+
+// lowerIn returns the trimmed cell lower-cased and interned ("" for null).
+func (c *rowCtx) lowerIn(i int) string { return c.in(i, c.lower(i)) }
 
 // id returns an identifier (interned); required.missing when req and null.
 func (c *rowCtx) id(i int, req bool) string {

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -424,12 +423,7 @@ func decodeSubmission(c *rowCtx, r *model.Submission) {
 	if cat := c.enum(8, true, submissionCats); cat != "" {
 		r.Category, _ = model.ParseCategory(cat)
 	}
-	if m, ok := c.present(9, false); ok {
-		if hasUpper(m) {
-			m = strings.ToLower(m) // as lowerIn
-		}
-		r.Claims = m == "claims"
-	}
+	r.Claims = c.lower(9) == "claims"
 	r.PerformanceStart = c.date(10)
 	r.PerformanceEnd = c.date(11)
 	_, r.CEHRT = c.present(12, false)
