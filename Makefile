@@ -3,24 +3,25 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/reweigh
-# The x86-64 level `make build` compiles for: v3 (AVX2, BMI2, FMA, ...) when this machine has it,
-# as every x86-64 server of the last decade does (a national run used about 3% less CPU:
+# The x86-64 level every target compiles for (the build, the tests, the benchmarks, so the
+# tests run the code that ships): v3 (AVX2, BMI2, FMA, ...) when this machine has it, as every
+# x86-64 server of the last decade does (a national run used about 3% less CPU:
 # docs/performance.md, thirteenth round), else v1. Other architectures ignore it. A binary for
 # any x86-64 machine: make build GOAMD64=v1.
 V3_FLAGS := avx avx2 bmi1 bmi2 f16c fma movbe abm
 GOAMD64 ?= $(shell ([ "$$(uname -m)" = x86_64 ] && for f in $(V3_FLAGS); do grep -qw $$f /proc/cpuinfo || exit 1; done) 2>/dev/null && echo v3 || echo v1)
+export GOAMD64
 DEMO    := out/demo
 
 .PHONY: build test demo lint bench pgo clean
 
 build:
-	GOAMD64=$(GOAMD64) $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/reweigh
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/reweigh
 
-# Every test, with the race detector, compiled for the x86-64 level `make build` uses (GOAMD64).
-# -pgo=off: the tests build without cmd/reweigh/default.pgo, which changes no behaviour and would
-# otherwise compile every dependency a second time.
+# Every test, with the race detector. -pgo=off: the tests build without cmd/reweigh/default.pgo,
+# which changes no behaviour and would otherwise compile every dependency a second time.
 test:
-	GOAMD64=$(GOAMD64) $(GO) test -race -shuffle=on -pgo=off ./...
+	$(GO) test -race -shuffle=on -pgo=off ./...
 
 # A real determination run on the sample data shipped in testdata/sample, then a query over it.
 demo: build
@@ -36,7 +37,7 @@ demo: build
 bench: build
 	$(GO) build -o bin/reweigh-bench ./bench
 	bin/reweigh-bench -reweigh $(BIN) -cache bench/cache -scales 150000,1500000
-	GOAMD64=$(GOAMD64) $(GO) test -run '^$$' -bench . -benchmem ./readers ./rules ./pipeline ./writers
+	$(GO) test -run '^$$' -bench . -benchmem ./readers ./rules ./pipeline ./writers
 
 # Refreshes cmd/reweigh/default.pgo, the CPU profile `go build` optimizes the reweigh command
 # with (profile-guided optimization: docs/performance.md, eleventh round): three national runs
@@ -44,7 +45,7 @@ bench: build
 # builds, it only helps less.
 PGO_FIXTURE := bench/cache/n1500000-seed1
 pgo:
-	GOAMD64=$(GOAMD64) $(GO) build -pgo=off -ldflags "$(LDFLAGS)" -o bin/reweigh-nopgo ./cmd/reweigh
+	$(GO) build -pgo=off -ldflags "$(LDFLAGS)" -o bin/reweigh-nopgo ./cmd/reweigh
 	test -f $(PGO_FIXTURE)/clinicians.parquet || bin/reweigh-nopgo fixtures --scale 1500000 --seed 1 --out $(PGO_FIXTURE) --format parquet
 	mkdir -p out
 	for i in 1 2 3; do rm -rf out/pgo && bin/reweigh-nopgo run --year 2025 --in $(PGO_FIXTURE) --out out/pgo --quiet --cpuprofile out/pgo-$$i.pprof || exit 1; done
