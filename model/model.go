@@ -168,7 +168,7 @@ type Date struct {
 // two determination-period segments.
 //
 // The small fields are together, so that they share one word: a national file has 1.65 million
-// rows (152 bytes each).
+// rows (112 bytes each).
 type Clinician struct {
 	Row                     int // 1-based data row (CSV: line number)
 	NPI, TIN                string
@@ -183,9 +183,23 @@ type Clinician struct {
 	NonPatientFacing        OptBool
 	ASCBased                OptBool
 	AutoEUC                 OptBool
-	PracticeZIP             string
-	PracticeState           string
-	PracticeCounty          string
+	Practice                *Practice // the practice address; nil when none of it is given
+}
+
+// Practice is where a clinician practices, as given in `clinicians`: ZIP code (5 digits), state
+// (2 letters, upper case) and county name, each "" when null. Rows of one address share one
+// Practice (the readers intern them), so that a row holds a pointer instead of three strings:
+// 40 bytes less in each of a national file's 1.65 million rows.
+type Practice struct {
+	ZIP, State, County string
+}
+
+// Address returns the ZIP code, state and county of p, "" for each when p is nil.
+func (p *Practice) Address() (zip, state, county string) {
+	if p == nil {
+		return "", "", ""
+	}
+	return p.ZIP, p.State, p.County
 }
 
 // Group is one row of `groups`.

@@ -55,7 +55,7 @@ func TestOptCount(t *testing.T) {
 	if zero.Opt().Valid {
 		t.Error("the zero OptCount is not null")
 	}
-	if n := unsafe.Sizeof(Clinician{}); n != 152 {
-		t.Errorf("Clinician is %d bytes, want 152", n)
+	if n := unsafe.Sizeof(Clinician{}); n != 112 {
+		t.Errorf("Clinician is %d bytes, want 112", n)
 	}
 }

@@ -476,8 +476,8 @@ func (ix *index) clinicianFactsOf(rows []model.Clinician) clinicianFacts {
 			}
 			autoGiven = true
 			f.autoEUC = f.autoEUC || row.AutoEUC.V
-		} else if !autoGiven && ix.areas != nil {
-			if ok, _ := ix.areas.Match(row.PracticeZIP, row.PracticeState, row.PracticeCounty); ok {
+		} else if !autoGiven && ix.areas != nil && row.Practice != nil {
+			if ok, _ := ix.areas.Match(row.Practice.Address()); ok {
 				f.autoEUC = true
 			}
 		}

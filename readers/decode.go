@@ -74,6 +74,11 @@ type rowCtx struct {
 
 	// arena is where kept copies of cells are made (clone): one allocation for many strings.
 	arena []byte
+
+	// practices interns the clinicians' practice addresses (practice), made on first use;
+	// lastPractice is the one practice last returned.
+	practices    map[model.Practice]*model.Practice
+	lastPractice *model.Practice
 }
 
 // arenaBytes is the size of one of rowCtx's arenas: a small allocation, so that it comes from
@@ -271,6 +276,32 @@ const (
 type internStat struct {
 	lookups, hits int
 	unique        bool
+}
+
+// practice returns the one Practice of the address zip, state, county (cells already decoded and
+// interned), nil when none of them is given. Rows of one address share it, up to maxIntern
+// addresses; past them a new address gets its own.
+func (c *rowCtx) practice(zip, state, county string) *model.Practice {
+	if zip == "" && state == "" && county == "" {
+		return nil
+	}
+	p := model.Practice{ZIP: zip, State: state, County: county}
+	if last := c.lastPractice; last != nil && *last == p {
+		return last
+	}
+	v, ok := c.practices[p]
+	if !ok {
+		v = new(model.Practice) // not &p, which would move p to the heap for every row
+		*v = p
+		if c.practices == nil {
+			c.practices = make(map[model.Practice]*model.Practice)
+		}
+		if len(c.practices) < maxIntern {
+			c.practices[p] = v
+		}
+	}
+	c.lastPractice = v
+	return v
 }
 
 // text returns the trimmed cell as a copy ("" for null).

@@ -220,3 +220,14 @@ func renumbered(m model.Measurements, row func(int) int) model.Measurements {
 	}
 	return out
 }
+
+// zipOf and countyOf are the practice ZIP code and county of a clinicians row ("" when none).
+func zipOf(r model.Clinician) string {
+	zip, _, _ := r.Practice.Address()
+	return zip
+}
+
+func countyOf(r model.Clinician) string {
+	_, _, county := r.Practice.Address()
+	return county
+}

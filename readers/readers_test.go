@@ -189,8 +189,8 @@ func TestCSVFormats(t *testing.T) {
 			t.Fatalf("rejects:\n%s", dumpRejects(in.Rejects))
 		}
 		want := []model.Clinician{
-			{Row: 2, NPI: npiA, TIN: "012345678", MIPSEligible: true, PracticeCounty: "Prince\nGeorge's"},
-			{Row: 5, NPI: npiB, TIN: "000000001", MIPSEligible: true, PracticeCounty: `Saint "Mary"`},
+			{Row: 2, NPI: npiA, TIN: "012345678", MIPSEligible: true, Practice: &model.Practice{County: "Prince\nGeorge's"}},
+			{Row: 5, NPI: npiB, TIN: "000000001", MIPSEligible: true, Practice: &model.Practice{County: `Saint "Mary"`}},
 		}
 		if !reflect.DeepEqual(in.Clinicians, want) {
 			t.Errorf("got %+v\nwant %+v", in.Clinicians, want)
@@ -241,7 +241,7 @@ func TestDecode(t *testing.T) {
 				ASCServices: model.CountOf(model.OptInt{V: 0, Valid: true}), PatientFacingEncounters: model.CountOf(model.OptInt{V: 50, Valid: true}),
 				HospitalBased: model.OptBool{V: true, Valid: true}, NonPatientFacing: model.OptBool{Valid: true},
 				ASCBased: model.OptBool{V: true, Valid: true}, AutoEUC: model.OptBool{Valid: true},
-				PracticeZIP: "02134", PracticeState: "MA", PracticeCounty: "Suffolk"},
+				Practice: &model.Practice{ZIP: "02134", State: "MA", County: "Suffolk"}},
 			{Row: 3, NPI: npiB, TIN: "012345678", MIPSEligible: true},
 			{Row: 4, NPI: npiC, TIN: "987654321", ClinicianType: "physician", MIPSEligible: true, Segment: 1},
 		},
@@ -375,8 +375,8 @@ func TestParquetTypes(t *testing.T) {
 		t.Fatalf("rejects:\n%s", dumpRejects(in.Rejects))
 	}
 	c := in.Clinicians
-	if len(c) != 3 || c[0].TIN != "012345678" || c[2].TIN != "987654321" || c[0].PracticeZIP != "02134" || c[1].PracticeZIP != "" ||
-		c[2].PracticeZIP != "33901" || c[0].Segment != 1 || c[1].Segment != 0 || c[2].Segment != 2 ||
+	if len(c) != 3 || c[0].TIN != "012345678" || c[2].TIN != "987654321" || zipOf(c[0]) != "02134" || zipOf(c[1]) != "" ||
+		zipOf(c[2]) != "33901" || c[0].Segment != 1 || c[1].Segment != 0 || c[2].Segment != 2 ||
 		c[0].TotalServices.Opt() != (model.OptInt{V: 400, Valid: true}) || c[0].MIPSEligible || !c[1].MIPSEligible || !c[2].MIPSEligible || c[2].Row != 3 {
 		t.Errorf("clinicians %+v", c)
 	}
@@ -666,5 +666,39 @@ func TestMeasurementsDictionary(t *testing.T) {
 	}
 	if got, want := codes(fromParquet), codes(fromCSV); !slices.Equal(got, want) || len(got) != 4 {
 		t.Errorf("rejects from Parquet %v, from CSV %v (want 4)", got, want)
+	}
+}
+
+// TestPracticeShared: the rows of one practice address share one model.Practice (the readers
+// intern them, so that a row holds a pointer instead of three strings), however the cells are
+// written (ZIP+4, a lower-case state); another address has its own; a row that gives none has
+// nil; a row with only a county has a Practice of it alone.
+func TestPracticeShared(t *testing.T) {
+	dir := writeDir(t, map[string]string{"clinicians.csv": "npi,tin,practice_zip,practice_state,practice_county\n" +
+		npiA + ",012345678,02134,MA,Suffolk\n" +
+		npiB + ",012345678,,,\n" +
+		npiC + ",987654321,02134-0001,ma,Suffolk\n" +
+		npiD + ",987654321,33901,FL,Lee\n" +
+		npiA + ",987654321,,,Lee\n"})
+	in := read(t, dir)
+	if len(in.Rejects) != 0 {
+		t.Fatalf("rejects:\n%s", dumpRejects(in.Rejects))
+	}
+	c := in.Clinicians
+	if len(c) != 5 {
+		t.Fatalf("%d clinicians rows, want 5", len(c))
+	}
+	want := []*model.Practice{{ZIP: "02134", State: "MA", County: "Suffolk"}, nil,
+		{ZIP: "02134", State: "MA", County: "Suffolk"}, {ZIP: "33901", State: "FL", County: "Lee"}, {County: "Lee"}}
+	for i, w := range want {
+		if got := c[i].Practice; (got == nil) != (w == nil) || got != nil && *got != *w {
+			t.Errorf("row %d: practice %+v, want %+v", c[i].Row, got, w)
+		}
+	}
+	if c[0].Practice != c[2].Practice {
+		t.Errorf("rows of one address have two Practices: %p and %p", c[0].Practice, c[2].Practice)
+	}
+	if c[0].Practice == c[3].Practice {
+		t.Errorf("rows of two addresses share one Practice")
 	}
 }

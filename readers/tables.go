@@ -177,7 +177,7 @@ func duplicates(hashes []uint64, sameKey func(i, j int) bool, bufs *itemBuffers)
 
 // maxReservedBytes bounds the rows a table reserves up front (grow): the count a Parquet
 // footer announces, or one estimated from a CSV file's size and first lines, is only a hint.
-// Past it the rows grow as they come. 512 MiB is 2.9 million clinicians rows, 1.8 times a
+// Past it the rows grow as they come. 512 MiB is 4.8 million clinicians rows, 2.9 times a
 // national table; a corrupt footer of a large file could otherwise ask for hundreds of
 // gigabytes, a fatal out-of-memory error no recover can catch. A variable only so that tests can
 // make it small.
@@ -386,9 +386,7 @@ func decodeClinician(c *rowCtx, r *model.Clinician) {
 	r.NonPatientFacing = c.boolean(10)
 	r.ASCBased = c.boolean(11)
 	r.AutoEUC = c.boolean(12)
-	r.PracticeZIP = c.zip(13)
-	r.PracticeState = c.state(14)
-	r.PracticeCounty = c.textIn(15)
+	r.Practice = c.practice(c.zip(13), c.state(14), c.textIn(15))
 }
 
 func decodeException(c *rowCtx, r *model.Exception) {

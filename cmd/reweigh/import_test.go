@@ -110,7 +110,7 @@ func TestImportEligibility(t *testing.T) {
 	}
 	c := in.Clinicians[2]
 	if c.NPI != "1234567893" || c.TIN != "987654321" || c.AutoEUC != (model.OptBool{V: true, Valid: true}) ||
-		c.HospitalBased != (model.OptBool{Valid: true}) || !c.MIPSEligible || c.ClinicianType != "physician" || c.PracticeZIP != "33101" {
+		c.HospitalBased != (model.OptBool{Valid: true}) || !c.MIPSEligible || c.ClinicianType != "physician" || c.Practice == nil || c.Practice.ZIP != "33101" {
 		t.Errorf("clinician %+v", c)
 	}
 	if g := in.Groups[0]; g.TIN != "012345678" || g.SmallPractice != (model.OptBool{V: true, Valid: true}) || g.ClinicianCount.Valid {
