@@ -476,7 +476,7 @@ func (ix *index) clinicianFactsOf(rows []model.Clinician) clinicianFacts {
 			}
 			autoGiven = true
 			f.autoEUC = f.autoEUC || row.AutoEUC.V
-		} else if !autoGiven && ix.areas != nil && row.Practice != nil {
+		} else if !autoGiven && ix.areas != nil {
 			if ok, _ := ix.areas.Match(row.Practice.Address()); ok {
 				f.autoEUC = true
 			}
